@@ -1,0 +1,1 @@
+"""Published contracts of jinqiu: the envelope, topics, and versioned event schemas."""

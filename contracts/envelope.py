@@ -1,0 +1,56 @@
+"""The CloudEvents 1.0 envelope every jinqiu message travels in (structured content mode)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CONTENT_TYPE = "application/cloudevents+json"
+TYPE_PREFIX = "cn.jinqiu."
+
+
+class Envelope(BaseModel):
+    """A CloudEvent: the immutable fact plus who said it, when, and why.
+
+    Extensions (lowercase per the CloudEvents naming rule): `correlationid` ties every event of
+    one business flow together, `causationid` names the event that caused this one, `orgcode`
+    is the publishing union's org code.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    specversion: str = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str = Field(description="URI of the producer, e.g. /jinqiu/intake or /union/341602")
+    type: str = Field(description="cn.jinqiu.<name>.v<version>")
+    subject: str | None = Field(default=None, description="The aggregate the fact is about")
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: str = "application/json"
+    correlationid: str | None = None
+    causationid: str | None = None
+    orgcode: str | None = Field(default=None, description="Publishing union's org code")
+    data: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Envelope:
+        return cls.model_validate_json(raw)
+
+    @property
+    def event_name(self) -> str:
+        """`application.submitted` from `cn.jinqiu.application.submitted.v1`."""
+        return self.type.removeprefix(TYPE_PREFIX).rsplit(".", 1)[0]
+
+    @property
+    def version(self) -> int:
+        return int(self.type.rsplit(".v", 1)[1])
+
+
+def kafka_headers() -> list[tuple[str, bytes]]:
+    """Structured mode: the whole event is the value; only the content type is a header."""
+    return [("content-type", CONTENT_TYPE.encode())]

@@ -1,0 +1,58 @@
+"""The ledger as published facts, and the bank's answers about card payments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from contracts.base import Event, Fen
+from contracts.topics import LEDGER, PAYMENTS
+
+
+class TransferKind(StrEnum):
+    ALLOCATION = "allocation"
+    DONATION = "donation"
+    GRANT = "grant"
+    SETTLEMENT = "settlement"
+    REVERSAL = "reversal"
+
+
+class LedgerTransferPosted(Event):
+    """One ledger entry, exactly the `data` of a `ledger.jsonl` line (DESIGN §4)."""
+
+    NAME = "ledger.transfer_posted"
+    TOPIC = LEDGER
+    KEY_FIELD = "transfer_id"
+
+    sequence: int = Field(ge=1)
+    transfer_id: str
+    debit_account: str
+    credit_account: str
+    amount_fen: Fen = Field(gt=0)
+    application_id: str | None
+    kind: TransferKind
+    reverses: str | None
+    bank_card: str | None = Field(default=None, description="Payee card, on grants only")
+    prev_hash: str
+    hash: str
+
+
+class PaymentSettled(Event):
+    NAME = "payment.settled"
+    TOPIC = PAYMENTS
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    transfer_id: str
+    bank_reference: str
+
+
+class PaymentFailed(Event):
+    NAME = "payment.failed"
+    TOPIC = PAYMENTS
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    transfer_id: str
+    reason: str

@@ -1,0 +1,58 @@
+"""Type name → event model, and the upcasters that lift old versions to the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from contracts.applications import ApplicationRejected, ApplicationSubmitted, ApplicationVerified
+from contracts.base import Event
+from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
+from contracts.envelope import Envelope
+from contracts.funds import DonationReceived, FundAllocated
+from contracts.households import (
+    HardshipFileClosed,
+    HardshipFileOpened,
+    HouseholdCheckAuthorizationSigned,
+)
+from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled
+
+EVENTS: tuple[type[Event], ...] = (
+    ApplicationSubmitted,
+    ApplicationVerified,
+    ApplicationRejected,
+    HardshipFileOpened,
+    HardshipFileClosed,
+    HouseholdCheckAuthorizationSigned,
+    FundAllocated,
+    DonationReceived,
+    LedgerTransferPosted,
+    PaymentSettled,
+    PaymentFailed,
+    GraduateRegistered,
+    EmploymentProgressRecorded,
+)
+BY_NAME: dict[str, type[Event]] = {e.NAME: e for e in EVENTS}
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+# (event name, version it reads) → function returning the data of version + 1.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class UnknownEventType(ValueError):
+    """A message whose type no version of this code knows: a dead letter, never a crash."""
+
+
+def decode(envelope: Envelope) -> Event:
+    """The current-version event in an envelope, upcasting older versions step by step."""
+    model = BY_NAME.get(envelope.event_name)
+    if model is None or envelope.version > model.VERSION:
+        raise UnknownEventType(envelope.type)
+    data, version = dict(envelope.data), envelope.version
+    while version < model.VERSION:
+        try:
+            data = UPCASTERS[(model.NAME, version)](data)
+        except KeyError:
+            raise UnknownEventType(f"{envelope.type}: no upcaster from v{version}") from None
+        version += 1
+    return model.model_validate(data)

@@ -1,0 +1,27 @@
+"""Topic names, partition counts and message keys: defined once, here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    key_doc: str
+
+
+APPLICATIONS = Topic("jinqiu.applications", 8, "student_key (all filings for one student in order)")
+HOUSEHOLDS = Topic("jinqiu.households", 8, "household_id (hardship files and authorizations)")
+DECISIONS = Topic("jinqiu.decisions", 8, "application_id")
+FUNDS = Topic("jinqiu.funds", 4, "fund account (allocations and donations)")
+LEDGER = Topic("jinqiu.ledger", 8, "application_id, or the fund account for fund movements")
+PAYMENTS = Topic("jinqiu.payments", 8, "application_id (bank results)")
+EMPLOYMENT = Topic("jinqiu.employment", 8, "graduate_id")
+DEAD_LETTER = Topic("jinqiu.deadletter", 4, "the original key; value is the original bytes")
+
+ALL_TOPICS = (APPLICATIONS, HOUSEHOLDS, DECISIONS, FUNDS, LEDGER, PAYMENTS, EMPLOYMENT, DEAD_LETTER)
+
+DEAD_LETTER_REASON_HEADER = "x-jinqiu-dlq-reason"
+DEAD_LETTER_SOURCE_HEADER = "x-jinqiu-dlq-source"

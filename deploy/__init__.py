@@ -1,0 +1,1 @@
+"""What runs jinqiu: the local runner without Docker, compose and Kubernetes manifests."""

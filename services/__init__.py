@@ -1,0 +1,1 @@
+"""The jinqiu services: intake, verification, disbursement, employment, and their shared runtime."""

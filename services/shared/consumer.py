@@ -1,0 +1,132 @@
+"""The consume loop every service uses: batches, one DB transaction and one offset commit each.
+
+Per record: decode (undecodable → dead letter), claim the event id in the inbox (a redelivery
+changes nothing), run the handler inside a savepoint (a domain error → dead letter with the
+reason, the batch goes on). Infrastructure errors abort the batch: nothing is committed, the
+offsets are rewound (nack), and the batch is retried after a pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+
+from contracts.base import Event
+from contracts.envelope import Envelope
+from contracts.registry import UnknownEventType, decode
+from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
+from services.shared import inbox, outbox
+from services.shared.logging import bind_correlation
+from services.shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+INFRASTRUCTURE_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    conn: asyncpg.Connection
+    envelope: Envelope
+    source: str
+
+
+Handler = Callable[[HandlerContext, Any], Awaitable[None]]
+
+
+class Rejected(Exception):
+    """A handler's refusal of an event: it goes to the dead-letter topic with this reason."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+async def dead_letter(conn: asyncpg.Connection, record: ConsumerRecord, reason: str, source: str) -> None:
+    log.warning("dead_lettered", topic=record.topic, offset=record.offset, reason=reason)
+    headers = [
+        ("content-type", b"application/octet-stream"),
+        (DEAD_LETTER_REASON_HEADER, reason[:1000].encode()),
+        (DEAD_LETTER_SOURCE_HEADER, f"{source}:{record.topic}/{record.partition}@{record.offset}".encode()),
+    ]
+    key = record.key.decode(errors="replace") if record.key else None
+    await outbox.enqueue(conn, DEAD_LETTER.name, key, record.value or b"", headers)
+
+
+async def handle_record(
+    conn: asyncpg.Connection, record: ConsumerRecord, handlers: Mapping[type[Event], Handler], source: str
+) -> bool:
+    """Applies one record; True if it changed state."""
+    try:
+        envelope = Envelope.from_bytes(record.value or b"")
+        event = decode(envelope)
+    except (ValidationError, UnknownEventType, ValueError) as exc:
+        await dead_letter(conn, record, f"undecodable: {exc}", source)
+        return False
+    handler = handlers.get(type(event))
+    if handler is None or not await inbox.claim(conn, envelope.id):
+        return False
+    bind_correlation(envelope.correlationid, envelope.id)
+    try:
+        async with conn.transaction():
+            await handler(HandlerContext(conn, envelope, source), event)
+    except INFRASTRUCTURE_ERRORS:
+        raise
+    except Exception as exc:  # a handler bug or a refusal must not stop the partition
+        await dead_letter(conn, record, f"{type(exc).__name__}: {exc}", source)
+        return False
+    return True
+
+
+async def handle_batch(
+    pool: asyncpg.Pool, records: tuple[ConsumerRecord, ...], handlers: Mapping[type[Event], Handler], source: str
+) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        applied = 0
+        for record in records:
+            applied += await handle_record(conn, record, handlers, source)
+    return applied
+
+
+def subscribe(
+    broker: KafkaBroker,
+    settings: Settings,
+    *,
+    topics: tuple[Topic, ...],
+    group_id: str,
+    pool_getter: Callable[[], asyncpg.Pool],
+    handlers: Mapping[type[Event], Handler],
+    source: str,
+) -> None:
+    """Register one batch subscriber; offsets are committed only after the DB commit (ack)."""
+
+    @broker.subscriber(
+        *(t.name for t in topics),
+        group_id=group_id,
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=max(1000, settings.session_timeout_ms // 4),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"{group_id}:{'+'.join(t.name for t in topics)}",
+    )
+    async def consume(msg: KafkaMessage) -> None:
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        try:
+            await handle_batch(pool_getter(), records, handlers, source)
+        except INFRASTRUCTURE_ERRORS:
+            log.exception("batch_failed_will_retry", group=group_id, size=len(records))
+            await asyncio.sleep(1.0)
+            raise

@@ -1,0 +1,62 @@
+"""A connection pool per service schema, and versioned SQL migrations applied at start."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, schema: str, size: int = 4) -> asyncpg.Pool:
+    """A pool whose connections see only `schema` (and public) on their search path."""
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=size,
+        init=_init_connection,
+        server_settings={"search_path": schema},
+    )
+
+
+def _migration_files(package: str) -> list[tuple[str, str]]:
+    folder = resources.files(package) / "migrations"
+    return sorted(
+        (f"{package.rsplit('.', 1)[-1]}/{f.name}", f.read_text(encoding="utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".sql")
+    )
+
+
+async def migrate(pool: asyncpg.Pool, schema: str, package: str) -> list[str]:
+    """Apply the shared migrations, then the service's own; an advisory lock serialises instances."""
+    files = _migration_files("services.shared") + _migration_files(package)
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"migrate:{schema}")
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for version, sql in files:
+                if version in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute("INSERT INTO schema_migrations(version) VALUES ($1)", version)
+                applied_now.append(version)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"migrate:{schema}")
+    if applied_now:
+        log.info("migrations_applied", schema=schema, versions=applied_now)
+    return applied_now

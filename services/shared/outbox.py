@@ -1,0 +1,84 @@
+"""Transactional outbox: rows written with the state change, relayed to Kafka afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+
+from contracts.envelope import kafka_headers
+
+log = structlog.get_logger(__name__)
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    topic: str,
+    key: str | None,
+    payload: bytes,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    encoded = [[k, v.decode()] for k, v in (headers or kafka_headers())]
+    await conn.execute(
+        "INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)",
+        topic,
+        key,
+        payload,
+        encoded,
+    )
+
+
+class OutboxRelay:
+    """Publishes a schema's outbox in id order. One active relay per schema (advisory lock),
+    so per-key order holds; others stand by. A crash after publishing but before deleting
+    republishes rows, which idempotent consumers ignore."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str, producer: AIOKafkaProducer, batch: int = 2000):
+        self._pool, self._schema, self._producer, self._batch = pool, schema, producer, batch
+        self._wakeup = asyncio.Event()
+        self.published = 0
+
+    async def run(self) -> None:
+        async with self._pool.acquire() as conn:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_name):
+                await asyncio.sleep(1.0)
+            await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
+            try:
+                while True:
+                    if await self._relay_once(conn) < self._batch:
+                        self._wakeup.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)
+            finally:
+                await conn.remove_listener(f"{self._schema}_outbox", self._on_notify)
+                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_name)
+
+    @property
+    def _lock_name(self) -> str:
+        return f"outbox:{self._schema}"
+
+    def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()
+
+    async def _relay_once(self, conn: asyncpg.Connection) -> int:
+        rows = await conn.fetch(
+            "SELECT id, topic, key, payload, headers FROM outbox ORDER BY id LIMIT $1", self._batch
+        )
+        if not rows:
+            return 0
+        sends = [
+            await self._producer.send(
+                r["topic"],
+                value=r["payload"],
+                key=r["key"].encode() if r["key"] is not None else None,
+                headers=[(k, v.encode()) for k, v in r["headers"]],
+            )
+            for r in rows
+        ]
+        await asyncio.gather(*sends)
+        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        self.published += len(rows)
+        return len(rows)

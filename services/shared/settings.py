@@ -1,0 +1,26 @@
+"""One configuration for every service, read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JINQIU_", extra="ignore")
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    log_level: str = "INFO"
+    batch_max_records: int = Field(default=1000, ge=1)
+    batch_timeout_ms: int = Field(default=100, ge=1)
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    idempotent_producer: bool = Field(
+        default=False, description="Kafka's idempotent producer; Tansu does not support it"
+    )
+    db_pool_size: int = Field(default=4, ge=1)
+    intake_host: str = "127.0.0.1"
+    intake_port: int = 8000
+    policy_file: str = Field(default="anhui-2023", description="Policy name or path to a JSON file")
