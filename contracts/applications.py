@@ -83,6 +83,7 @@ class ApplicationVerified(Event):
     org_code: OrgCode
     amount_fen: Fen
     fund_sources: tuple[str, ...] = Field(description="Fund sources allowed, in preference order")
+    stage: SchoolStage
     rule_id: str
     policy_version: str
     bank_card: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -34,8 +35,13 @@ class Envelope(BaseModel):
     orgcode: str | None = Field(default=None, description="Publishing union's org code")
     data: dict[str, Any]
 
+    def to_json(self) -> str:
+        """Structured-mode JSON; absent optional attributes are left out rather than null."""
+        attributes = {k: v for k, v in self.model_dump(mode="json").items() if v is not None or k == "data"}
+        return json.dumps(attributes, ensure_ascii=False, separators=(",", ":"))
+
     def to_bytes(self) -> bytes:
-        return self.model_dump_json().encode()
+        return self.to_json().encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:

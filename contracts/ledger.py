@@ -33,9 +33,21 @@ class LedgerTransferPosted(Event):
     application_id: str | None
     kind: TransferKind
     reverses: str | None
-    bank_card: str | None = Field(default=None, description="Payee card, on grants only")
     prev_hash: str
     hash: str
+
+
+class PaymentRequested(Event):
+    """Disbursement asks the bank to pay a grant onto the student's card."""
+
+    NAME = "payment.requested"
+    TOPIC = PAYMENTS
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    transfer_id: str
+    amount_fen: Fen = Field(gt=0)
+    bank_card: str
 
 
 class PaymentSettled(Event):

@@ -15,7 +15,12 @@ from contracts.households import (
     HardshipFileOpened,
     HouseholdCheckAuthorizationSigned,
 )
-from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled
+from contracts.ledger import (
+    LedgerTransferPosted,
+    PaymentFailed,
+    PaymentRequested,
+    PaymentSettled,
+)
 
 EVENTS: tuple[type[Event], ...] = (
     ApplicationSubmitted,
@@ -27,6 +32,7 @@ EVENTS: tuple[type[Event], ...] = (
     FundAllocated,
     DonationReceived,
     LedgerTransferPosted,
+    PaymentRequested,
     PaymentSettled,
     PaymentFailed,
     GraduateRegistered,

@@ -15,7 +15,7 @@ class Topic:
 APPLICATIONS = Topic("jinqiu.applications", 8, "student_key (all filings for one student in order)")
 HOUSEHOLDS = Topic("jinqiu.households", 8, "household_id (hardship files and authorizations)")
 DECISIONS = Topic("jinqiu.decisions", 8, "application_id")
-FUNDS = Topic("jinqiu.funds", 4, "fund account (allocations and donations)")
+FUNDS = Topic("jinqiu.funds", 1, "allocation or donation id; one partition: fund movements are few and their order matters")
 LEDGER = Topic("jinqiu.ledger", 8, "application_id, or the fund account for fund movements")
 PAYMENTS = Topic("jinqiu.payments", 8, "application_id (bank results)")
 EMPLOYMENT = Topic("jinqiu.employment", 8, "graduate_id")

@@ -1,0 +1,1 @@
+"""The `jinqiu` console command."""

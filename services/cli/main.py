@@ -1,0 +1,177 @@
+"""`jinqiu`: demo, audit, up, service. Arguments are parsed here; the work lives elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from deploy.local import infrastructure
+from services.shared.logging import configure_logging
+from services.shared.settings import Settings
+
+console = Console()
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def _print_audit(report) -> None:
+    table = Table(title="基金余额 Fund balances (yuan)")
+    table.add_column("fund account")
+    table.add_column("balance", justify="right")
+    for account, balance in report.fund_balances().items():
+        table.add_row(account, _yuan(balance))
+    console.print(table)
+    console.print(f"entries {report.entries}, grants {report.grants}, reversals {report.reversals}")
+    for violation in report.violations[:50]:
+        console.print(f"[red]VIOLATION[/red] {violation}")
+    console.print("[green]审计通过 audit passed[/green]" if report.passed
+                  else f"[red]审计未通过 audit failed: {len(report.violations)} violation(s)[/red]")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from services.demo.run import play
+    from services.demo.season import generate
+
+    out = Path(args.out)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with (out / "logs" / "jinqiu.jsonl").open("w", encoding="utf-8") as log_file:
+        configure_logging(Settings().log_level, stream=log_file)
+        season = generate(args.applications, args.seed)
+        with infrastructure() as endpoints:
+            console.print(f"基础设施 infrastructure: {endpoints.origin} "
+                          f"(Kafka {endpoints.kafka_bootstrap_servers})")
+            settings = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
+                                DATABASE_URL=endpoints.database_url)
+            outcome = asyncio.run(play(settings, season, out, console))
+    p = outcome.progress
+    table = Table(title=f"金秋助学 demo season: {args.applications} applications")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in [
+        ("decided 已审核", p.decided), ("approved 通过", p.approved), ("rejected 不通过", outcome.rejected),
+        ("settled 已到账", p.settled), ("bank failed → reversed 退回", p.failed),
+        ("awaiting funds 待拨款", p.awaiting_funds), ("ledger entries 账目", outcome.ledger_lines),
+        ("graduates tracked 毕业生", p.graduates), ("wall time (s)", f"{time.monotonic() - started:.1f}"),
+    ]:
+        table.add_row(label, str(value))
+    console.print(table)
+    _print_audit(outcome.audit)
+    console.print(f"outputs: {out / 'decisions.csv'}, {out / 'ledger.jsonl'}")
+    return 0 if outcome.audit.passed else 1
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from services.audit.verify import verify_lines
+
+    with open(args.file, encoding="utf-8") as f:
+        report = verify_lines(f)
+    _print_audit(report)
+    return 0 if report.passed else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    import asyncpg
+
+    from services.demo.results import write_ledger
+
+    settings = Settings()
+    if not settings.database_url:
+        console.print("[red]DATABASE_URL is not set (error code: database_url_missing)[/red]")
+        return 2
+
+    async def export() -> int:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            return await write_ledger(conn, Path(args.out))
+        finally:
+            await conn.close()
+
+    console.print(f"exported {asyncio.run(export())} entries to {args.out}")
+    return 0
+
+
+async def _serve(settings: Settings, names: list[str]) -> None:
+    from services.system import IntakeHttp, start_services, stop_services
+
+    runtimes = await start_services(settings, names)
+    http = IntakeHttp(runtimes["intake"], settings.intake_host, settings.intake_port) if "intake" in runtimes else None
+    if http:
+        await http.start()
+        console.print(f"intake HTTP on {http.url} (OpenAPI: {http.url}/docs)")
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    console.print(f"running {', '.join(runtimes)}; Ctrl-C stops")
+    await stop.wait()
+    if http:
+        await http.stop()
+    await stop_services(runtimes)
+
+
+def _run_services(names: list[str]) -> int:
+    configure_logging(Settings().log_level)
+    with infrastructure() as endpoints:
+        settings = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
+                            DATABASE_URL=endpoints.database_url)
+        if endpoints.origin != "environment":
+            console.print(f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}\n"
+                          f"DATABASE_URL={endpoints.database_url}")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(settings, names))
+    return 0
+
+
+def cmd_up(_: argparse.Namespace) -> int:
+    from services.system import SERVICES
+
+    return _run_services(list(SERVICES))
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    if not Settings().kafka_bootstrap_servers or not Settings().database_url:
+        console.print("[red]jinqiu service needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL "
+                      "(error code: endpoints_missing)[/red]")
+        return 2
+    return _run_services([args.name])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jinqiu", description="金秋助学 / 阳光就业 platform")
+    sub = p.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="play a synthetic Bozhou season end to end")
+    demo.add_argument("--applications", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=2023)
+    demo.add_argument("--out", required=True)
+    demo.set_defaults(func=cmd_demo)
+    audit = sub.add_parser("audit", help="auditor tools").add_subparsers(dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="replay a ledger.jsonl export")
+    verify.add_argument("file")
+    verify.set_defaults(func=cmd_audit_verify)
+    export = audit.add_parser("export", help="export the live ledger (DATABASE_URL) as ledger.jsonl")
+    export.add_argument("--out", required=True)
+    export.set_defaults(func=cmd_audit_export)
+    sub.add_parser("up", help="run the whole system until Ctrl-C").set_defaults(func=cmd_up)
+    service = sub.add_parser("service", help="run one service (for several copies)")
+    service.add_argument("name", choices=["intake", "verification", "disbursement", "employment"])
+    service.set_defaults(func=cmd_service)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""What a season produced, read from the services' schemas: progress counts and the outputs."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from services.disbursement.ledger import export_line
+
+DECISION_COLUMNS = ("application_id", "decision", "amount_fen", "fund_source", "reasons",
+                    "payment_status", "rule_id", "policy_version", "org_code")
+
+
+@dataclass(frozen=True)
+class Progress:
+    decided: int
+    approved: int
+    payments: int
+    settled: int
+    failed: int
+    awaiting_funds: int
+    in_flight: int
+    ledger_entries: int
+    households: int
+    authorizations: int
+    graduates: int
+    graduates_progressed: int
+
+
+async def progress(conn: asyncpg.Connection) -> Progress:
+    row = await conn.fetchrow("""
+        SELECT (SELECT count(*) FROM verification.decisions) AS decided,
+               (SELECT count(*) FROM verification.decisions WHERE decision = 'approved') AS approved,
+               (SELECT count(*) FROM disbursement.payments) AS payments,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'settled') AS settled,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'failed') AS failed,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'awaiting_funds') AS awaiting_funds,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'instructed') AS in_flight,
+               (SELECT sequence FROM disbursement.ledger_head) AS ledger_entries,
+               (SELECT count(*) FROM verification.hardship_files) AS households,
+               (SELECT count(*) FROM verification.authorizations) AS authorizations,
+               (SELECT count(*) FROM employment.graduates) AS graduates,
+               (SELECT count(*) FROM employment.graduates WHERE jsonb_array_length(history) > 0)
+                   AS graduates_progressed
+    """)
+    return Progress(**dict(row))
+
+
+async def decision_rows(conn: asyncpg.Connection) -> list[dict]:
+    rows = await conn.fetch("""
+        SELECT d.application_id, d.decision, d.amount_fen, COALESCE(p.fund_account, '') AS fund_source,
+               array_to_string(d.reasons || COALESCE(ARRAY[p.reason], '{}'), ';') AS reasons,
+               COALESCE(p.status, '') AS payment_status, COALESCE(d.rule_id, '') AS rule_id,
+               d.policy_version, d.org_code
+        FROM verification.decisions d
+        LEFT JOIN disbursement.payments p USING (application_id)
+        ORDER BY d.org_code, d.application_id
+    """)
+    return [dict(r) for r in rows]
+
+
+def write_decisions(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=DECISION_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+async def write_ledger(conn: asyncpg.Connection, path: Path) -> int:
+    rows = await conn.fetch("SELECT * FROM disbursement.ledger_entries ORDER BY sequence")
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(export_line(row).to_json() + "\n")
+    return len(rows)

@@ -1,0 +1,177 @@
+"""Generates a seeded synthetic season: funds, hardship files, authorizations, applications,
+bank outcomes and graduates' progress. Pure and deterministic for a given seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from stdnum import luhn
+from stdnum.cn import ric
+
+from contracts.applications import Category, Program, SchoolStage
+from contracts.base import Event
+from contracts.employment import EmploymentProgressRecorded, EmploymentStage
+from contracts.funds import DonationReceived, DonorIntent, FundAllocated, FundSource
+from contracts.households import (
+    HardshipFileClosed,
+    HardshipFileOpened,
+    HardshipKind,
+    HouseholdCheckAuthorizationSigned,
+)
+from services.intake.personal_data import student_key
+
+PROVINCE, CITY = "340000", "341600"
+COUNTIES = {"341602": "谯城区", "341621": "涡阳县", "341622": "蒙城县", "341623": "利辛县"}
+# Parents were born before these codes existed (2000): their IDs carry the old 阜阳地区 codes.
+BIRTH_REGION_BEFORE_2000 = {"341602": "342126", "341621": "342124", "341622": "342125", "341623": "342123"}
+SHORT_COUNTY = "341623"  # 利辛县 is allocated less than it needs: some grants wait for funds
+YEAR = 2023
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红娥玲芬燕彬鑫宇浩然子涵梓萱一诺欣怡"
+BASIC = [SchoolStage.PRIMARY, SchoolStage.JUNIOR_SECONDARY, SchoolStage.SENIOR_SECONDARY,
+         SchoolStage.SECONDARY_VOCATIONAL, SchoolStage.PRESCHOOL]
+COLLEGE = [SchoolStage.HIGHER_VOCATIONAL, SchoolStage.UNDERGRADUATE]
+BIRTH_YEAR = {SchoolStage.PRESCHOOL: 2018, SchoolStage.PRIMARY: 2013, SchoolStage.JUNIOR_SECONDARY: 2009,
+              SchoolStage.SENIOR_SECONDARY: 2006, SchoolStage.SECONDARY_VOCATIONAL: 2006,
+              SchoolStage.HIGHER_VOCATIONAL: 2003, SchoolStage.UNDERGRADUATE: 2003,
+              SchoolStage.SPECIAL_EDUCATION: 2010}
+
+
+@dataclass
+class Season:
+    registry: list[Event] = field(default_factory=list)
+    funds: list[Event] = field(default_factory=list)
+    applications: list[dict] = field(default_factory=list)
+    failing_cards: set[str] = field(default_factory=set)
+    expected_rejections: int = 0
+    graduate_ids: list[str] = field(default_factory=list)
+
+    def progress_events(self, share: float = 0.2) -> list[EmploymentProgressRecorded]:
+        """Employment progress for a share of the registered graduates (after their applications)."""
+        chosen = self.graduate_ids[: max(1, int(len(self.graduate_ids) * share))] if self.graduate_ids else []
+        stages = [EmploymentStage.TRAINING, EmploymentStage.JOB_SEEKING, EmploymentStage.CONTRACT,
+                  EmploymentStage.EMPLOYED]
+        return [
+            EmploymentProgressRecorded(graduate_id=g, org_code=CITY, stage=stages[i % len(stages)],
+                                       recorded_on=dt.date(YEAR, 9, 1 + i % 28),
+                                       employer="亳州某企业" if stages[i % len(stages)] == EmploymentStage.EMPLOYED else None)
+            for i, g in enumerate(chosen)
+        ]
+
+
+class _People:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng, self.serial = rng, 0
+
+    def name(self) -> str:
+        return self.rng.choice(SURNAMES) + "".join(self.rng.choices(GIVEN, k=self.rng.choice((1, 2))))
+
+    def id_number(self, region: str, birth_year: int) -> str:
+        self.serial += 1
+        born = dt.date(birth_year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
+        body = f"{region}{born:%Y%m%d}{self.serial % 1000:03d}"
+        return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+
+    def bank_card(self) -> str:
+        body = "622848" + "".join(self.rng.choices("0123456789", k=12))
+        return body + luhn.calc_check_digit(body)
+
+    def phone(self) -> str:
+        return "1" + self.rng.choice("3578") + "".join(self.rng.choices("0123456789", k=9))
+
+
+def generate(n: int, seed: int = 2023) -> Season:
+    rng = random.Random(seed)
+    people, season = _People(rng), Season()
+    need: dict[tuple[str, str], int] = defaultdict(int)
+    for i in range(n):
+        org = rng.choice(list(COUNTIES))
+        roll = rng.random()
+        household = f"{org}-{YEAR}-{i:05d}"
+        worker_id = people.id_number(BIRTH_REGION_BEFORE_2000[org], rng.randint(1970, 1985))
+        category, stage, tuition = Category.ARCHIVED_FAMILY, rng.choice(BASIC), rng.randrange(60_000, 350_001, 100)
+        opened, authorized, closed, rejected = True, True, False, False
+        if roll < 0.25:
+            stage = rng.choice(COLLEGE)
+        elif roll < 0.35:
+            category, stage, opened = rng.choice([Category.GIG_OR_MIGRANT, Category.WARMTH_VISITED]), rng.choice(COLLEGE), False
+        elif roll < 0.37:
+            category, stage = Category.OTHER, SchoolStage.SPECIAL_EDUCATION
+        elif roll < 0.42:
+            opened, rejected = False, True  # filed as archived, but no hardship file anywhere
+        elif roll < 0.45:
+            closed, rejected = True, True  # the family left hardship (脱困) before applying
+        elif roll < 0.50:
+            authorized, rejected = False, True  # 附件5 never signed
+        elif roll < 0.51:
+            tuition, rejected = 0, True  # no tuition invoice for a basic-education grant
+        new_entrant = rng.random() < 0.4
+        student = {
+            "name": people.name(), "id_number": people.id_number(org, BIRTH_YEAR[stage]),
+            "stage": stage.value, "school": rng.choice(["亳州一中", "蒙城二中", "亳州职业技术学院", "安徽大学", "合肥工业大学"]),
+            "new_entrant": new_entrant,
+            "graduation_year": YEAR + rng.randint(0, 3) if stage in COLLEGE else None,
+        }
+        card = people.bank_card()
+        app = {
+            "submission_id": f"{org}-{i:06d}", "org_code": org, "campaign_year": YEAR,
+            "household_id": household, "category": category.value,
+            "program": (Program.DREAM_PLAN if stage in COLLEGE and not new_entrant else Program.ENROLMENT_AID).value,
+            "worker": {"name": people.name(), "id_number": worker_id}, "student": student,
+            "tuition_invoice_fen": tuition, "bank_card": card, "phone": people.phone(),
+        }
+        season.applications.append(app)
+        kind = rng.choice(list(HardshipKind))
+        if opened:
+            season.registry.append(HardshipFileOpened(household_id=household, org_code=org, kind=kind,
+                                                      worker_id_number=worker_id, opened_on=dt.date(2022, rng.randint(1, 12), 1)))
+        if closed:
+            season.registry.append(HardshipFileClosed(household_id=household, org_code=org,
+                                                      closed_on=dt.date(YEAR, 6, 30), reason="脱困"))
+        if authorized:
+            season.registry.append(HouseholdCheckAuthorizationSigned(
+                household_id=household, org_code=org, signed_on=dt.date(YEAR, 7, rng.randint(14, 31)),
+                signatory_id_numbers=(worker_id, student["id_number"])))
+        season.expected_rejections += rejected
+        if not rejected:
+            if rng.random() < 0.01:
+                season.failing_cards.add(card)
+            source = "provincial" if category != Category.ARCHIVED_FAMILY else "central"
+            amount = min(tuition, 200_000) if stage in BASIC else (300_000 if new_entrant else 200_000)
+            if stage == SchoolStage.SPECIAL_EDUCATION or source == "provincial":
+                amount = 200_000
+            need[(org, source)] += amount
+        if student["graduation_year"] is not None:
+            season.graduate_ids.append(student_key(student["id_number"]))
+    season.funds = _funding(need)
+    return season
+
+
+def _funding(need: dict[tuple[str, str], int]) -> list[Event]:
+    """Province → city → counties for provincial funds; central funds straight to counties, 利辛县 short."""
+    events: list[Event] = []
+    provincial = {org: amt for (org, src), amt in need.items() if src == "provincial"}
+    total = sum(provincial.values())
+    if total:
+        events.append(FundAllocated(allocation_id="alloc-prov-city", fund_source=FundSource.PROVINCIAL,
+                                    from_org=PROVINCE, to_org=CITY, amount_fen=total, campaign_year=YEAR))
+    for org, amount in sorted(provincial.items()):
+        events.append(FundAllocated(allocation_id=f"alloc-prov-{org}", fund_source=FundSource.PROVINCIAL,
+                                    from_org=CITY, to_org=org, amount_fen=amount, campaign_year=YEAR))
+    for (org, src), amount in sorted(need.items()):
+        if src != "central":
+            continue
+        central = amount * 85 // 100 if org == SHORT_COUNTY else amount
+        events.append(FundAllocated(allocation_id=f"alloc-central-{org}", fund_source=FundSource.CENTRAL,
+                                    from_org=PROVINCE, to_org=org, amount_fen=central, campaign_year=YEAR))
+        if org == SHORT_COUNTY:
+            local = amount * 5 // 100
+            events.append(FundAllocated(allocation_id=f"alloc-local-{org}", fund_source=FundSource.LOCAL,
+                                        from_org=org, to_org=org, amount_fen=local, campaign_year=YEAR))
+    events.append(DonationReceived(donation_id="don-2023-001", donor="亳州市爱心企业联合会", org_code=CITY,
+                                   amount_fen=5_000_000, intent=DonorIntent(org_codes=(SHORT_COUNTY,),
+                                   stages=("senior_secondary", "secondary_vocational"), per_student_cap_fen=200_000)))
+    return events

@@ -1,0 +1,32 @@
+"""Composition of the disbursement service."""
+
+from __future__ import annotations
+
+from contracts.applications import ApplicationVerified
+from contracts.funds import DonationReceived, FundAllocated
+from contracts.ledger import PaymentFailed, PaymentSettled
+from contracts.topics import DECISIONS, FUNDS, PAYMENTS
+from services.disbursement import handlers
+from services.shared.runtime import ServiceRuntime, Subscription
+from services.shared.settings import Settings
+
+
+def create_service(settings: Settings) -> ServiceRuntime:
+    return ServiceRuntime(
+        name="disbursement",
+        package="services.disbursement",
+        settings=settings,
+        subscriptions=(
+            Subscription(
+                name="payments",
+                topics=(FUNDS, DECISIONS, PAYMENTS),
+                handlers={
+                    FundAllocated: handlers.on_fund_allocated,
+                    DonationReceived: handlers.on_donation_received,
+                    ApplicationVerified: handlers.on_application_verified,
+                    PaymentSettled: handlers.on_payment_settled,
+                    PaymentFailed: handlers.on_payment_failed,
+                },
+            ),
+        ),
+    )

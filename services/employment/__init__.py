@@ -1,0 +1,1 @@
+"""employment: registers graduates and projects their 阳光就业 tracking views."""

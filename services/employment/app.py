@@ -1,0 +1,28 @@
+"""Composition of the employment service."""
+
+from __future__ import annotations
+
+from contracts.applications import ApplicationSubmitted
+from contracts.employment import EmploymentProgressRecorded
+from contracts.topics import APPLICATIONS, EMPLOYMENT
+from services.employment import handlers
+from services.shared.runtime import ServiceRuntime, Subscription
+from services.shared.settings import Settings
+
+
+def create_service(settings: Settings) -> ServiceRuntime:
+    return ServiceRuntime(
+        name="employment",
+        package="services.employment",
+        settings=settings,
+        subscriptions=(
+            Subscription(
+                name="tracking",
+                topics=(APPLICATIONS, EMPLOYMENT),
+                handlers={
+                    ApplicationSubmitted: handlers.on_application_submitted,
+                    EmploymentProgressRecorded: handlers.on_progress_recorded,
+                },
+            ),
+        ),
+    )

@@ -1,0 +1,39 @@
+"""Employment's handlers: register graduates from applications, project their progress."""
+
+from __future__ import annotations
+
+import json
+
+from contracts.applications import ApplicationSubmitted
+from contracts.employment import EmploymentProgressRecorded, EmploymentStage
+from services.employment.domain import advance, graduate_from
+from services.shared import eventstore
+from services.shared.consumer import HandlerContext, Rejected
+
+
+async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
+    registered = graduate_from(e)
+    if registered is None:
+        return
+    inserted = await ctx.conn.fetchval(
+        "INSERT INTO graduates (graduate_id, application_id, origin_org, graduation_year, status) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+        registered.graduate_id, e.application_id, e.org_code, registered.graduation_year,
+        EmploymentStage.ENROLMENT.value,
+    )
+    if inserted:
+        await eventstore.record(ctx.conn, f"graduate-{registered.graduate_id}", 0, [registered],
+                                source=ctx.source, cause=ctx.envelope)
+
+
+async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:
+    row = await ctx.conn.fetchrow("SELECT status FROM graduates WHERE graduate_id = $1 FOR UPDATE", e.graduate_id)
+    if row is None:
+        raise Rejected("unknown_graduate", f"graduate {e.graduate_id} is not registered")
+    status = advance(EmploymentStage(row["status"]), e)
+    entry = json.dumps([{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code}])
+    await ctx.conn.execute(
+        "UPDATE graduates SET status = $2, employer = COALESCE($3, employer), "
+        "history = history || $4::jsonb, updated_at = now() WHERE graduate_id = $1",
+        e.graduate_id, status.value, e.employer, entry,
+    )

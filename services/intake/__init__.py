@@ -1,0 +1,1 @@
+"""intake: takes applications (HTTP API), validates them, emits ApplicationSubmitted."""

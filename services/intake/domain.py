@@ -1,0 +1,73 @@
+"""The application form as union staff file it, and the fact it becomes once accepted."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from contracts.applications import ApplicationSubmitted, Category, Program, SchoolStage
+from contracts.applications import Person as PersonContract
+from contracts.applications import Student as StudentContract
+from contracts.base import Fen, OrgCode
+from services.intake.personal_data import student_key, valid_bank_card, valid_id_number, valid_phone
+
+IdNumber = Annotated[str, AfterValidator(valid_id_number)]
+BankCard = Annotated[str, AfterValidator(valid_bank_card)]
+Phone = Annotated[str | None, AfterValidator(valid_phone)]
+
+APPLICATION_NAMESPACE = uuid.UUID("4f6a7c1e-2b8d-4c55-9e0a-6d3b2f1a9c77")
+
+
+class PersonForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=50, description="姓名")
+    id_number: IdNumber = Field(description="居民身份证号")
+
+
+class StudentForm(PersonForm):
+    stage: SchoolStage = Field(description="就读阶段")
+    school: str = Field(min_length=1, max_length=100, description="学校")
+    new_entrant: bool = Field(description="是否新入学")
+    graduation_year: int | None = Field(default=None, ge=2000, le=2100, description="毕业年份")
+
+
+class ApplicationForm(BaseModel):
+    """附件1 / 附件2 as JSON. `submission_id` is the filing union's own id for idempotency."""
+
+    model_config = ConfigDict(extra="forbid")
+    submission_id: str = Field(min_length=1, max_length=100)
+    org_code: OrgCode
+    campaign_year: int = Field(ge=2020, le=2100)
+    household_id: str | None = Field(default=None, max_length=64, description="困难职工档案编号")
+    category: Category
+    program: Program
+    worker: PersonForm
+    student: StudentForm
+    tuition_invoice_fen: Fen = Field(default=0, description="学费发票金额（分）")
+    bank_card: BankCard
+    phone: Phone = None
+
+
+def application_id_for(org_code: str, submission_id: str) -> str:
+    """Deterministic, so a resubmission of the same form maps to the same application."""
+    return str(uuid.uuid5(APPLICATION_NAMESPACE, f"{org_code}:{submission_id}"))
+
+
+def submit(form: ApplicationForm) -> ApplicationSubmitted:
+    return ApplicationSubmitted(
+        application_id=application_id_for(form.org_code, form.submission_id),
+        submission_id=form.submission_id,
+        student_key=student_key(form.student.id_number),
+        campaign_year=form.campaign_year,
+        org_code=form.org_code,
+        household_id=form.household_id,
+        category=form.category,
+        program=form.program,
+        worker=PersonContract(**form.worker.model_dump()),
+        student=StudentContract(**form.student.model_dump()),
+        tuition_invoice_fen=form.tuition_invoice_fen,
+        bank_card=form.bank_card,
+        phone=form.phone,
+    )

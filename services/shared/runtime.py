@@ -1,0 +1,78 @@
+"""Assembles one service: its pool and migrations, its FastStream subscribers, its outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+from faststream.kafka import KafkaBroker
+
+from contracts.base import Event
+from contracts.topics import Topic
+from services.shared.consumer import Handler, subscribe
+from services.shared.db import create_pool, migrate
+from services.shared.kafka import make_producer
+from services.shared.outbox import OutboxRelay
+from services.shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer group of the service (`<service>.<name>`) reading `topics`."""
+
+    name: str
+    topics: tuple[Topic, ...]
+    handlers: Mapping[type[Event], Handler]
+
+
+@dataclass
+class ServiceRuntime:
+    """One service instance. Its schema and consumer group are its name; instances share both."""
+
+    name: str
+    package: str
+    settings: Settings
+    subscriptions: tuple[Subscription, ...]
+    pool: asyncpg.Pool | None = None
+    broker: KafkaBroker | None = None
+    relay: OutboxRelay | None = None
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _producer: object | None = None
+
+    @property
+    def source(self) -> str:
+        return f"/jinqiu/{self.name}"
+
+    async def start(self) -> None:
+        s = self.settings
+        self.pool = await create_pool(s.database_url, self.name, s.db_pool_size)
+        await migrate(self.pool, self.name, self.package)
+        self._producer = make_producer(s)
+        await self._producer.start()
+        self.relay = OutboxRelay(self.pool, self.name, self._producer)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"))
+        for sub in self.subscriptions:
+            subscribe(self.broker, s, topics=sub.topics, group_id=f"{self.name}.{sub.name}",
+                      pool_getter=lambda: self.pool, handlers=sub.handlers, source=self.source)
+        await self.broker.start()
+        log.info("service_started", service=self.name)
+
+    async def stop(self) -> None:
+        if self.broker:
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._producer:
+            await self._producer.stop()
+        if self.pool:
+            await self.pool.close()
+        log.info("service_stopped", service=self.name)

@@ -1,0 +1,1 @@
+"""verification: checks archive status and the household-check authorization; decides."""
