@@ -11,6 +11,10 @@ class Topic:
     partitions: int
     key_doc: str
 
+    def physical(self, namespace: str = "") -> str:
+        """The broker-side name: a namespace (empty in production) isolates test runs and tenants."""
+        return f"{namespace}{self.name}"
+
 
 APPLICATIONS = Topic("jinqiu.applications", 8, "student_key (all filings for one student in order)")
 HOUSEHOLDS = Topic("jinqiu.households", 8, "household_id (hardship files and authorizations)")

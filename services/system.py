@@ -24,9 +24,13 @@ SERVICES: dict[str, Callable[[Settings], ServiceRuntime]] = {
 }
 
 
-async def start_services(settings: Settings, names: list[str] | None = None) -> dict[str, ServiceRuntime]:
+async def prepare_broker(settings: Settings) -> None:
     await wait_for_broker(settings.kafka_bootstrap_servers)
-    await ensure_topics(settings.kafka_bootstrap_servers)
+    await ensure_topics(settings.kafka_bootstrap_servers, settings.namespace)
+
+
+async def start_services(settings: Settings, names: list[str] | None = None) -> dict[str, ServiceRuntime]:
+    await prepare_broker(settings)
     runtimes = {name: SERVICES[name](settings) for name in names or SERVICES}
     await asyncio.gather(*(r.start() for r in runtimes.values()))
     return runtimes

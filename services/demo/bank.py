@@ -35,7 +35,9 @@ class BankSimulator:
         self.producer = make_producer(settings)
         self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=log)
 
-        @self.broker.subscriber(PAYMENTS.name, group_id="bank-simulator", batch=True, max_records=1000,
+        topic = PAYMENTS.physical(settings.namespace)
+
+        @self.broker.subscriber(topic, group_id=settings.namespace + "bank-simulator", batch=True, max_records=1000,
                                 auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR)
         async def pay(msg: KafkaMessage) -> None:
             records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
@@ -48,7 +50,7 @@ class BankSimulator:
                 reply = result.to_envelope(
                     source="/bank/simulator", orgcode=envelope.orgcode, correlationid=envelope.correlationid,
                     causationid=envelope.id, id=str(uuid.uuid5(BANK_NAMESPACE, envelope.id)))
-                sends.append(await self.producer.send(PAYMENTS.name, reply.to_bytes(), key=result.key.encode(),
+                sends.append(await self.producer.send(topic, reply.to_bytes(), key=result.key.encode(),
                                                       headers=[("content-type", b"application/cloudevents+json")]))
             for sent in sends:
                 await sent

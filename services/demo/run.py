@@ -22,7 +22,7 @@ from services.demo.bank import BankSimulator
 from services.demo.season import Season
 from services.shared.kafka import make_producer
 from services.shared.settings import Settings
-from services.system import IntakeHttp, start_services, stop_services
+from services.system import IntakeHttp, prepare_broker, start_services, stop_services
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class DemoOutcome:
     audit: AuditReport
 
 
-async def publish_as_unions(producer: AIOKafkaProducer, events: list[Event]) -> None:
+async def publish_as_unions(producer: AIOKafkaProducer, events: list[Event], namespace: str = "") -> None:
     """Union levels publishing their own facts, each under its own org code."""
     sends = []
     for event in events:
         org = getattr(event, "org_code", None) or getattr(event, "from_org", None)
         envelope = event.to_envelope(source=f"/union/{org}", orgcode=org, correlationid=str(uuid.uuid4()))
-        sends.append(await producer.send(event.TOPIC.name, envelope.to_bytes(), key=event.key.encode(),
+        sends.append(await producer.send(event.TOPIC.physical(namespace), envelope.to_bytes(), key=event.key.encode(),
                                          headers=[("content-type", b"application/cloudevents+json")]))
     await asyncio.gather(*sends)
 
@@ -73,14 +73,18 @@ async def file_applications(url: str, applications: list[dict], bar: Progress) -
 
 async def play(settings: Settings, season: Season, out: Path, console: Console) -> DemoOutcome:
     started = time.monotonic()
-    runtimes = await start_services(settings)
-    http = IntakeHttp(runtimes["intake"], "127.0.0.1", free_port())
+    await prepare_broker(settings)
     bank = BankSimulator(settings, season.failing_cards)
     producer = make_producer(settings)
+    await producer.start()
+    # Union levels publish funds and registry while the services join their consumer groups.
+    runtimes, *_ = await asyncio.gather(
+        start_services(settings), bank.start(), publish_as_unions(producer, season.funds + season.registry, settings.namespace)
+    )
+    http = IntakeHttp(runtimes["intake"], "127.0.0.1", free_port())
     conn = await asyncpg.connect(settings.database_url)
     try:
-        await asyncio.gather(http.start(), bank.start(), producer.start())
-        await publish_as_unions(producer, season.funds + season.registry)
+        await http.start()
         signed = sum(1 for e in season.registry if type(e).__name__ == "HouseholdCheckAuthorizationSigned")
         opened = sum(1 for e in season.registry if type(e).__name__ == "HardshipFileOpened")
         await wait_until(conn, lambda p: p.households == opened and p.authorizations == signed
@@ -98,7 +102,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
 
             await wait_until(conn, lambda p: p.decided == n and p.payments == p.approved and p.in_flight == 0,
                              "every application decided and paid or parked", 60 + n / 20, tick)
-        await publish_as_unions(producer, season.progress_events())
+        await publish_as_unions(producer, season.progress_events(), settings.namespace)
         expected = len(season.progress_events())
         final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
         rows = await results.decision_rows(conn)

@@ -120,3 +120,4 @@ async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
     await ledger.post(ctx.conn, [reversal], ctx.envelope)
     await ctx.conn.execute("UPDATE payments SET status = 'failed', reason = $2, updated_at = clock_timestamp() "
                            "WHERE application_id = $1", e.application_id, e.reason)
+    await pay_waiting(ctx)

@@ -111,8 +111,8 @@ def subscribe(
     """Register one batch subscriber; offsets are committed only after the DB commit (ack)."""
 
     @broker.subscriber(
-        *(t.name for t in topics),
-        group_id=group_id,
+        *(t.physical(settings.namespace) for t in topics),
+        group_id=settings.namespace + group_id,
         batch=True,
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,

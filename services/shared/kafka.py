@@ -14,16 +14,16 @@ from services.shared.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-async def ensure_topics(bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS) -> None:
+async def ensure_topics(bootstrap: str, namespace: str = "", topics: tuple[Topic, ...] = ALL_TOPICS) -> None:
     """Create missing topics with their partition counts (auto-creation would pick its own)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
+            NewTopic(t.physical(namespace), num_partitions=t.partitions, replication_factor=1)
             for t in topics
-            if t.name not in existing
+            if t.physical(namespace) not in existing
         ]
         if missing:
             await admin.create_topics(missing)

@@ -36,8 +36,10 @@ class OutboxRelay:
     so per-key order holds; others stand by. A crash after publishing but before deleting
     republishes rows, which idempotent consumers ignore."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, producer: AIOKafkaProducer, batch: int = 2000):
+    def __init__(self, pool: asyncpg.Pool, schema: str, producer: AIOKafkaProducer, namespace: str = "",
+                 batch: int = 2000):
         self._pool, self._schema, self._producer, self._batch = pool, schema, producer, batch
+        self._namespace = namespace
         self._wakeup = asyncio.Event()
         self.published = 0
 
@@ -71,7 +73,7 @@ class OutboxRelay:
             return 0
         sends = [
             await self._producer.send(
-                r["topic"],
+                self._namespace + r["topic"],
                 value=r["payload"],
                 key=r["key"].encode() if r["key"] is not None else None,
                 headers=[(k, v.encode()) for k, v in r["headers"]],

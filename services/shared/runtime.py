@@ -55,7 +55,7 @@ class ServiceRuntime:
         await migrate(self.pool, self.name, self.package)
         self._producer = make_producer(s)
         await self._producer.start()
-        self.relay = OutboxRelay(self.pool, self.name, self._producer)
+        self.relay = OutboxRelay(self.pool, self.name, self._producer, s.namespace)
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"))
         for sub in self.subscriptions:

@@ -13,6 +13,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
     )
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    namespace: str = Field(default="", description="Prefix of topic and consumer group names")
     log_level: str = "INFO"
     batch_max_records: int = Field(default=1000, ge=1)
     batch_timeout_ms: int = Field(default=100, ge=1)

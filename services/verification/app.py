@@ -23,18 +23,14 @@ def create_service(settings: Settings) -> ServiceRuntime:
         settings=settings,
         subscriptions=(
             Subscription(
-                name="registry",
-                topics=(HOUSEHOLDS,),
+                name="review",
+                topics=(HOUSEHOLDS, APPLICATIONS),
                 handlers={
                     HardshipFileOpened: handlers.on_hardship_file_opened,
                     HardshipFileClosed: handlers.on_hardship_file_closed,
                     HouseholdCheckAuthorizationSigned: handlers.on_authorization_signed,
+                    ApplicationSubmitted: handlers.application_reviewer(policy),
                 },
-            ),
-            Subscription(
-                name="applications",
-                topics=(APPLICATIONS,),
-                handlers={ApplicationSubmitted: handlers.application_reviewer(policy)},
             ),
         ),
     )

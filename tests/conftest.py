@@ -1,0 +1,41 @@
+"""Fixtures: real infrastructure per DESIGN §5 (environment → testcontainers → local binaries),
+and a fresh database plus a unique topic namespace per test so tests never see each other."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from deploy.local import Endpoints, infrastructure
+from services.shared.kafka import ensure_topics, wait_for_broker
+from services.shared.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def endpoints() -> Iterator[Endpoints]:
+    with infrastructure() as found:
+        yield found
+
+
+@pytest.fixture
+async def settings(endpoints: Endpoints) -> AsyncIterator[Settings]:
+    tag = uuid.uuid4().hex[:10]
+    admin = await asyncpg.connect(endpoints.database_url)
+    await admin.execute(f'CREATE DATABASE "t_{tag}"')
+    await admin.close()
+    base, _, _ = endpoints.database_url.rpartition("/")
+    s = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
+                 DATABASE_URL=f"{base}/t_{tag}", namespace=f"t{tag}.", session_timeout_ms=6000)
+    await wait_for_broker(s.kafka_bootstrap_servers)
+    await ensure_topics(s.kafka_bootstrap_servers, s.namespace)
+    yield s
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(settings.database_url)
+    yield conn
+    await conn.close()

@@ -1,0 +1,40 @@
+"""Valid test data built with the same libraries intake validates with."""
+
+from __future__ import annotations
+
+from stdnum import luhn
+from stdnum.cn import ric
+
+from contracts.applications import ApplicationSubmitted
+from services.intake.domain import ApplicationForm, submit
+
+
+def id_number(region: str = "341602", born: str = "20050301", serial: int = 1) -> str:
+    body = f"{region}{born}{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def bank_card(seed: int = 1) -> str:
+    body = f"622848{seed:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def form(i: int = 1, **overrides) -> dict:
+    data = {
+        "submission_id": f"sub-{i}", "org_code": "341602", "campaign_year": 2023,
+        "household_id": f"hh-{i}", "category": "archived_family", "program": "enrolment_aid",
+        "worker": {"name": "王强", "id_number": id_number("342126", "19780101", i % 1000)},
+        "student": {"name": "王小明", "id_number": id_number("341602", "20070301", i % 1000),
+                    "stage": "senior_secondary", "school": "亳州一中", "new_entrant": False},
+        "tuition_invoice_fen": 150_000, "bank_card": bank_card(i), "phone": "13912345678",
+    }
+    for key, value in overrides.items():
+        if key == "student":
+            data["student"] = {**data["student"], **value}
+        else:
+            data[key] = value
+    return data
+
+
+def application(i: int = 1, **overrides) -> ApplicationSubmitted:
+    return submit(ApplicationForm.model_validate(form(i, **overrides)))

@@ -1,0 +1,68 @@
+"""Test helpers that talk to the real broker: publish envelopes, read a topic back, poll a query."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from contracts.base import Event
+from contracts.envelope import Envelope, kafka_headers
+from contracts.topics import Topic
+from services.shared.settings import Settings
+
+
+async def publish(settings: Settings, items: list[tuple[Topic, str | None, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for topic, key, value in items:
+            await producer.send_and_wait(topic.physical(settings.namespace), value,
+                                         key=key.encode() if key else None, headers=kafka_headers())
+    finally:
+        await producer.stop()
+
+
+def as_union(event: Event, org: str = "341602", id: str | None = None) -> Envelope:
+    return event.to_envelope(source=f"/union/{org}", orgcode=org, correlationid="corr-test", id=id)
+
+
+async def publish_events(settings: Settings, envelopes_and_events: list[tuple[Event, Envelope]]) -> None:
+    await publish(settings, [(e.TOPIC, e.key, env.to_bytes()) for e, env in envelopes_and_events])
+
+
+async def read_topic(settings: Settings, topic: Topic, idle: float = 1.5) -> list[ConsumerRecord]:
+    """Every record on the topic, read from the start until nothing new arrives for `idle` s."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        name = topic.physical(settings.namespace)
+        partitions = [p for p in (await consumer.partitions_for_topic(name) or ())]
+        from aiokafka import TopicPartition
+
+        tps = [TopicPartition(name, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord] = []
+        while True:
+            batch = await consumer.getmany(timeout_ms=int(idle * 1000))
+            if not batch:
+                return records
+            for part in batch.values():
+                records.extend(part)
+    finally:
+        await consumer.stop()
+
+
+async def eventually(probe: Callable[[], Awaitable[Any]], expect: Callable[[Any], bool], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if expect(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
+        await asyncio.sleep(0.1)

@@ -1,0 +1,69 @@
+"""The auditor's replay catches every kind of tampering and every red line."""
+
+import json
+import uuid
+
+from contracts.ledger_format import GENESIS_HASH, seal
+from services.audit.verify import verify_lines
+
+ALLOC = ("budget:central:340000", "fund:central:341602", 500_000, "allocation", None, None)
+
+
+def ledger(*transfers, tamper=None) -> list[str]:
+    """JSON lines for (debit, credit, amount, kind, application_id, reverses-index) transfers."""
+    lines, prev, ids = [], GENESIS_HASH, []
+    for seq, (debit, credit, amount, kind, app, reverses) in enumerate(transfers, start=1):
+        ids.append(str(uuid.uuid4()))
+        data = seal({"sequence": seq, "transfer_id": ids[-1], "debit_account": debit, "credit_account": credit,
+                     "amount_fen": amount, "application_id": app, "kind": kind,
+                     "reverses": ids[reverses] if reverses is not None else None, "prev_hash": prev})
+        prev = data["hash"]
+        if tamper and tamper[0] == seq:
+            data.update(tamper[1])
+        lines.append(json.dumps({"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/jinqiu/disbursement",
+                                 "type": "cn.jinqiu.ledger.transfer_posted.v1", "subject": app or credit,
+                                 "time": "2023-09-01T00:00:00Z", "datacontenttype": "application/json", "data": data}))
+    return lines
+
+
+def grant(app, amount=200_000, fund="fund:central:341602"):
+    return (fund, f"recipient:{app}", amount, "grant", app, None)
+
+
+def test_a_sound_ledger_passes_and_reports_fund_balances():
+    report = verify_lines(ledger(ALLOC, grant("a1"), ("recipient:a1", "bank:settled", 200_000, "settlement", "a1", None)))
+    assert report.passed, report.violations
+    assert report.fund_balances() == {"fund:central:341602": 300_000}
+
+
+def test_an_edited_amount_breaks_the_chain():
+    report = verify_lines(ledger(ALLOC, grant("a1"), tamper=(2, {"amount_fen": 100})))
+    assert any("hash does not match" in v for v in report.violations)
+
+
+def test_a_missing_entry_is_a_gap():
+    lines = ledger(ALLOC, grant("a1"), grant("a2"))
+    report = verify_lines([lines[0], lines[2]])
+    assert any("sequence 3 where 2 was due" in v for v in report.violations)
+
+
+def test_overdrawing_a_fund_is_a_violation():
+    report = verify_lines(ledger(ALLOC, grant("a1", 300_000), grant("a2", 300_000)))
+    assert any("fund:central:341602 overdrawn" in v for v in report.violations)
+
+
+def test_paying_an_application_twice_is_a_violation():
+    report = verify_lines(ledger(ALLOC, grant("a1"), grant("a1")))
+    assert any("paid twice" in v for v in report.violations)
+
+
+def test_a_reversed_grant_may_be_issued_again():
+    reversal = ("recipient:a1", "fund:central:341602", 200_000, "reversal", "a1", 1)
+    report = verify_lines(ledger(ALLOC, grant("a1"), reversal, grant("a1")))
+    assert report.passed, report.violations
+    assert (report.grants, report.reversals) == (2, 1)
+
+
+def test_float_amounts_and_empty_ledgers_fail():
+    assert not verify_lines(ledger(ALLOC, tamper=(1, {"amount_fen": 5000.0}))).passed
+    assert not verify_lines([]).passed

@@ -1,0 +1,25 @@
+"""Fund choice: own fund first, then the city's; donations only where the donor's intent allows."""
+
+from services.disbursement.domain import DonationIntent, allocation_debit_account, candidate_funds, choose_fund
+
+DONATION = DonationIntent("fund:donation:d1", ("341623",), ("senior_secondary",), 200_000)
+
+
+def test_candidates_follow_source_order_and_donor_intent():
+    assert candidate_funds(["central", "donation"], "341623", "senior_secondary", 150_000, [DONATION]) == [
+        "fund:central:341623", "fund:central:341600", "fund:donation:d1"]
+    assert "fund:donation:d1" not in candidate_funds(["donation"], "341602", "senior_secondary", 150_000, [DONATION])
+    assert "fund:donation:d1" not in candidate_funds(["donation"], "341623", "primary", 150_000, [DONATION])
+    assert "fund:donation:d1" not in candidate_funds(["donation"], "341623", "senior_secondary", 250_000, [DONATION])
+
+
+def test_choose_fund_never_picks_a_fund_that_cannot_afford_the_grant():
+    balances = {"fund:central:341623": 100_000, "fund:central:341600": 300_000}
+    assert choose_fund(["fund:central:341623", "fund:central:341600"], balances, 200_000) == "fund:central:341600"
+    assert choose_fund(["fund:central:341623"], balances, 200_000) is None
+
+
+def test_money_enters_at_the_province_or_a_union_funding_itself():
+    assert allocation_debit_account("provincial", "340000", "341600") == "budget:provincial:340000"
+    assert allocation_debit_account("local", "341623", "341623") == "budget:local:341623"
+    assert allocation_debit_account("provincial", "341600", "341602") == "fund:provincial:341600"
