@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from contracts.base import Event
 from contracts.envelope import Envelope, kafka_headers
@@ -40,10 +40,7 @@ async def read_topic(settings: Settings, topic: Topic, idle: float = 1.5) -> lis
     await consumer.start()
     try:
         name = topic.physical(settings.namespace)
-        partitions = [p for p in (await consumer.partitions_for_topic(name) or ())]
-        from aiokafka import TopicPartition
-
-        tps = [TopicPartition(name, p) for p in partitions]
+        tps = [TopicPartition(name, p) for p in range(topic.partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records: list[ConsumerRecord] = []
