@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from deploy.local import Endpoints, infrastructure
+from services.shared.db import init_connection
 from services.shared.kafka import ensure_topics, wait_for_broker
 from services.shared.settings import Settings
 
@@ -37,5 +38,6 @@ async def settings(endpoints: Endpoints) -> AsyncIterator[Settings]:
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(settings.database_url)
+    await init_connection(conn)
     yield conn
     await conn.close()

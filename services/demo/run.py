@@ -29,6 +29,7 @@ from services.system import IntakeHttp, prepare_broker, start_services, stop_ser
 class DemoOutcome:
     seconds: float
     progress: results.Progress
+    refused: int
     rejected: int
     ledger_lines: int
     audit: AuditReport
@@ -58,17 +59,26 @@ async def wait_until(conn: asyncpg.Connection, done, what: str, timeout: float, 
         await asyncio.sleep(0.1)
 
 
-async def file_applications(url: str, applications: list[dict], bar: Progress) -> None:
-    task = bar.add_task("提交申请 filing", total=len(applications))
+async def file_applications(url: str, season: Season, bar: Progress) -> int:
+    """Posts every form; returns how many intake refused (422), which must be exactly the typos."""
+    forms = season.applications + season.mistyped
+    task = bar.add_task("提交申请 filing", total=len(forms))
     limit = asyncio.Semaphore(24)
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        async def post(form: dict) -> None:
+        async def post(form: dict) -> bool:
             async with limit:
                 response = await client.post("/v1/applications", json=form)
-                response.raise_for_status()
                 bar.advance(task)
+                if response.status_code == 422:
+                    return False
+                response.raise_for_status()
+                return True
 
-        await asyncio.gather(*(post(form) for form in applications))
+        accepted = await asyncio.gather(*(post(form) for form in forms))
+    refused = accepted.count(False)
+    if refused != len(season.mistyped):
+        raise RuntimeError(f"intake refused {refused} forms, expected {len(season.mistyped)}")
+    return refused
 
 
 async def play(settings: Settings, season: Season, out: Path, console: Console) -> DemoOutcome:
@@ -92,7 +102,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
         n = len(season.applications)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
-            await file_applications(http.url, season.applications, bar)
+            refused = await file_applications(http.url, season, bar)
             decided = bar.add_task("审核 decided", total=n)
             paid = bar.add_task("发放 paid or parked", total=None)
 
@@ -115,4 +125,4 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
         audit = verify_lines(f)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
-    return DemoOutcome(time.monotonic() - started, final, rejected, lines, audit)
+    return DemoOutcome(time.monotonic() - started, final, refused, rejected, lines, audit)

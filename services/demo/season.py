@@ -45,6 +45,7 @@ class Season:
     registry: list[Event] = field(default_factory=list)
     funds: list[Event] = field(default_factory=list)
     applications: list[dict] = field(default_factory=list)
+    mistyped: list[dict] = field(default_factory=list)  # forms intake must refuse (HTTP 422)
     failing_cards: set[str] = field(default_factory=set)
     expected_rejections: int = 0
     graduate_ids: list[str] = field(default_factory=list)
@@ -124,6 +125,10 @@ def generate(n: int, seed: int = 2023) -> Season:
             "tuition_invoice_fen": tuition, "bank_card": card, "phone": people.phone(),
         }
         season.applications.append(app)
+        if rng.random() < 0.01:
+            typo = student["id_number"][:-1] + ("0" if student["id_number"][-1] != "0" else "1")
+            season.mistyped.append({**app, "submission_id": app["submission_id"] + "-typo",
+                                    "student": {**student, "id_number": typo}})
         kind = rng.choice(list(HardshipKind))
         if opened:
             season.registry.append(HardshipFileOpened(household_id=household, org_code=org, kind=kind,

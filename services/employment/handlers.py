@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from contracts.applications import ApplicationSubmitted
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage
 from services.employment.domain import advance, graduate_from
@@ -31,7 +29,7 @@ async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorde
     if row is None:
         raise Rejected("unknown_graduate", f"graduate {e.graduate_id} is not registered")
     status = advance(EmploymentStage(row["status"]), e)
-    entry = json.dumps([{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code}])
+    entry = [{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code}]
     await ctx.conn.execute(
         "UPDATE graduates SET status = $2, employer = COALESCE($3, employer), "
         "history = history || $4::jsonb, updated_at = now() WHERE graduate_id = $1",

@@ -87,7 +87,9 @@ def _error(e: dict[str, Any]) -> dict[str, Any]:
     field = ".".join(str(p) for p in e["loc"] if p != "body")
     code = e["type"]
     message = e["msg"] if code.startswith("invalid_") else _GENERIC_MESSAGES.get(code, "填写有误")
-    return {"code": code, "message": message, "field": field, "detail": e["msg"]}
+    value = e.get("input")
+    return {"code": code, "message": message, "field": field, "detail": e["msg"],
+            "input": value if isinstance(value, str | int | float) else None}
 
 
 def _jsonable(view: dict[str, Any]) -> dict[str, Any]:

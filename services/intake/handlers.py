@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import asyncpg
@@ -42,7 +41,7 @@ async def file_application(pool: asyncpg.Pool, form: ApplicationForm, correlatio
 
 
 async def _advance(conn: asyncpg.Connection, application_id: str, status: str, **fields: object) -> None:
-    entry = json.dumps([{"status": status, **fields}], ensure_ascii=False)
+    entry = [{"status": status, **fields}]
     await conn.execute(
         "UPDATE applications SET status = $2, history = history || $3::jsonb, "
         "amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons) "

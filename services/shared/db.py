@@ -11,7 +11,8 @@ import structlog
 log = structlog.get_logger(__name__)
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """jsonb in and out as Python values."""
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
@@ -21,7 +22,7 @@ async def create_pool(database_url: str, schema: str, size: int = 4) -> asyncpg.
         database_url,
         min_size=1,
         max_size=size,
-        init=_init_connection,
+        init=init_connection,
         server_settings={"search_path": schema},
     )
 

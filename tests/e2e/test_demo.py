@@ -1,0 +1,82 @@
+"""The whole system through its command line: `jinqiu demo`, then `jinqiu audit verify`."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contracts.ledger_format import GENESIS_HASH
+from services.demo.season import generate
+
+N, SEED = 150, 7
+JINQIU = [str(Path(sys.executable).parent / "jinqiu")]  # the installed console script
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory, endpoints) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    env_endpoints = {"KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+                     "DATABASE_URL": endpoints.database_url.rsplit("/", 1)[0] + "/postgres",
+                     "JINQIU_NAMESPACE": "e2e."}
+    import os
+
+    done = subprocess.run([*JINQIU, "demo", "--applications", str(N), "--seed", str(SEED), "--out", str(out)],
+                          env={**os.environ, **env_endpoints}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "audit passed" in done.stdout
+    return out
+
+
+def test_every_application_gets_exactly_one_decision_row(demo_out):
+    season = generate(N, SEED)
+    with (demo_out / "decisions.csv").open(encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames[:5] == ["application_id", "decision", "amount_fen", "fund_source", "reasons"]
+    assert len(rows) == len({r["application_id"] for r in rows}) == N
+    rejected = [r for r in rows if r["decision"] == "rejected"]
+    assert len(rejected) == season.expected_rejections
+    assert all(r["reasons"] and r["amount_fen"] == "0" for r in rejected)
+    paid = [r for r in rows if r["payment_status"] == "settled"]
+    assert paid and all(r["fund_source"].startswith("fund:") and int(r["amount_fen"]) > 0 for r in paid)
+
+
+def test_the_ledger_meets_the_published_format(demo_out):
+    lines = (demo_out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(line) for line in lines]
+    assert events[0]["data"]["prev_hash"] == GENESIS_HASH
+    assert [e["data"]["sequence"] for e in events] == list(range(1, len(events) + 1))
+    for e in events:
+        assert {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data"} <= e.keys()
+        assert e["specversion"] == "1.0" and e["type"] == "cn.jinqiu.ledger.transfer_posted.v1"
+        assert isinstance(e["data"]["amount_fen"], int) and e["data"]["amount_fen"] > 0
+        assert e["data"]["kind"] in {"allocation", "donation", "grant", "settlement", "reversal"}
+        assert (e["data"]["application_id"] is None) == (e["data"]["kind"] in {"allocation", "donation"})
+    assert all(e["data"]["credit_account"].startswith("recipient:") for e in events if e["data"]["kind"] == "grant")
+
+
+def test_audit_verify_passes_the_export_and_fails_a_tampered_copy(demo_out, tmp_path):
+    ok = subprocess.run([*JINQIU, "audit", "verify", str(demo_out / "ledger.jsonl")], capture_output=True, text=True)
+    assert ok.returncode == 0 and "fund:central:341602" in ok.stdout
+    lines = (demo_out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    entry = json.loads(lines[5])
+    entry["data"]["amount_fen"] += 1
+    lines[5] = json.dumps(entry, ensure_ascii=False)
+    (tmp_path / "tampered.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bad = subprocess.run([*JINQIU, "audit", "verify", str(tmp_path / "tampered.jsonl")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "line 6" in bad.stdout
+
+
+def test_logs_carry_correlation_ids_and_no_full_personal_numbers(demo_out):
+    season = generate(N, SEED)
+    log = (demo_out / "logs" / "jinqiu.jsonl").read_text(encoding="utf-8")
+    secrets = {f["student"]["id_number"] for f in season.applications + season.mistyped}
+    secrets |= {f["worker"]["id_number"] for f in season.applications}
+    secrets |= {f["bank_card"] for f in season.applications} | {f["phone"] for f in season.applications}
+    assert not [s for s in secrets if s in log]
+    assert season.mistyped and all(t["student"]["id_number"][:4] + "**********" in log for t in season.mistyped)
+    lines = [json.loads(line) for line in log.splitlines()]
+    assert any(line.get("correlation_id") for line in lines if line["event"] == "Processed")

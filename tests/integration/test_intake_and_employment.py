@@ -1,0 +1,56 @@
+"""Intake's HTTP API and the employment projection, on the real broker and PostgreSQL."""
+
+import datetime as dt
+
+import httpx
+
+from contracts.applications import ApplicationSubmitted
+from contracts.employment import EmploymentProgressRecorded, EmploymentStage
+from contracts.envelope import Envelope
+from contracts.registry import decode
+from contracts.topics import APPLICATIONS
+from services.intake.api import create_api
+from tests.factories import application, form
+from tests.integration.services import running
+from tests.kafka_helpers import as_union, eventually, publish_events, read_topic
+
+
+async def test_filing_over_http_is_validated_idempotent_and_emitted(settings):
+    async with running(settings, "intake") as (intake,):
+        api = create_api(lambda: intake.pool)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://intake") as client:
+            first = await client.post("/v1/applications", json=form(1), headers={"x-correlation-id": "corr-1"})
+            again = await client.post("/v1/applications", json=form(1))
+            bad = await client.post("/v1/applications", json=form(2, bank_card="6228480000000000001"))
+            view = await client.get(f"/v1/applications/{first.json()['application_id']}")
+            missing = await client.get("/v1/applications/nope")
+            spec = await client.get("/openapi.json")
+        records = await eventually(lambda: read_topic(settings, APPLICATIONS, idle=0.5), lambda r: len(r) == 1)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["application_id"] == again.json()["application_id"]
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["code"] == "invalid_bank_card" and "银行卡" in bad.json()["errors"][0]["message"]
+    assert view.json()["status"] == "submitted"
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "application_not_found"
+    assert "/v1/applications" in spec.json()["paths"]
+    envelope = Envelope.from_bytes(records[0].value)
+    assert envelope.correlationid == "corr-1" and envelope.orgcode == "341602"
+    assert isinstance(decode(envelope), ApplicationSubmitted)
+
+
+async def test_graduates_are_registered_and_their_progress_projected(settings, db):
+    graduate = application(1, student={"stage": "undergraduate", "graduation_year": 2024})
+    pupil = application(2)
+    async with running(settings, "employment"):
+        await publish_events(settings, [(a, as_union(a)) for a in (graduate, pupil)])
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM employment.graduates"), lambda n: n == 1)
+        progress = [EmploymentProgressRecorded(graduate_id=graduate.student_key, org_code="341600", stage=stage,
+                                               recorded_on=dt.date(2024, 6, day), employer=employer)
+                    for stage, day, employer in [(EmploymentStage.CONTRACT, 10, None),
+                                                 (EmploymentStage.EMPLOYED, 20, "亳州某企业"),
+                                                 (EmploymentStage.INTERVIEW, 5, None)]]
+        await publish_events(settings, [(p, as_union(p, "341600")) for p in progress])
+        row = await eventually(lambda: db.fetchrow("SELECT * FROM employment.graduates"),
+                               lambda r: len(r["history"]) == 3)
+    assert row["status"] == "employed" and row["employer"] == "亳州某企业"
+    assert row["origin_org"] == "341602" and row["graduation_year"] == 2024
