@@ -146,6 +146,16 @@ def cmd_service(args: argparse.Namespace) -> int:
     return _run_services([args.name])
 
 
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    import json
+
+    from contracts.asyncapi import asyncapi_document
+
+    Path(args.out).write_text(json.dumps(asyncapi_document(), ensure_ascii=False, indent=2), encoding="utf-8")
+    console.print(f"AsyncAPI document written to {args.out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jinqiu", description="金秋助学 / 阳光就业 platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -161,6 +171,9 @@ def parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export", help="export the live ledger (DATABASE_URL) as ledger.jsonl")
     export.add_argument("--out", required=True)
     export.set_defaults(func=cmd_audit_export)
+    asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document of topics and events")
+    asyncapi.add_argument("--out", required=True)
+    asyncapi.set_defaults(func=cmd_asyncapi)
     sub.add_parser("up", help="run the whole system until Ctrl-C").set_defaults(func=cmd_up)
     service = sub.add_parser("service", help="run one service (for several copies)")
     service.add_argument("name", choices=["intake", "verification", "disbursement", "employment"])

@@ -26,12 +26,21 @@ from contracts.envelope import Envelope
 from contracts.registry import UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
 from services.shared import inbox, outbox
+from services.shared.eventstore import ConcurrencyError
 from services.shared.logging import bind_correlation
 from services.shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-INFRASTRUCTURE_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+# Errors that say nothing about the event: roll the batch back and try it again.
+INFRASTRUCTURE_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    ConcurrencyError,
+    OSError,
+)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,17 @@ class OutboxRelay:
         self.published = 0
 
     async def run(self) -> None:
+        """Relay until cancelled; a lost broker or database connection is retried, never fatal."""
+        while True:
+            try:
+                await self._run_while_leader()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox_relay_failed_will_retry", schema=self._schema)
+                await asyncio.sleep(1.0)
+
+    async def _run_while_leader(self) -> None:
         async with self._pool.acquire() as conn:
             while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_name):
                 await asyncio.sleep(1.0)
@@ -55,8 +66,9 @@ class OutboxRelay:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)
             finally:
-                await conn.remove_listener(f"{self._schema}_outbox", self._on_notify)
-                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_name)
+                with contextlib.suppress(Exception):
+                    await conn.remove_listener(f"{self._schema}_outbox", self._on_notify)
+                    await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_name)
 
     @property
     def _lock_name(self) -> str:
