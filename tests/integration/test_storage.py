@@ -1,0 +1,15 @@
+"""Migrations are safe when several instances of a service start at once."""
+
+import asyncio
+
+from services.shared.db import create_pool, migrate
+
+
+async def test_concurrent_instances_apply_each_migration_once(settings):
+    pools = [await create_pool(settings.database_url, "verification") for _ in range(4)]
+    try:
+        applied = await asyncio.gather(*(migrate(p, "verification", "services.verification") for p in pools))
+        assert sorted(len(a) for a in applied) == [0, 0, 0, 2]
+        assert await pools[0].fetchval("SELECT count(*) FROM schema_migrations") == 2
+    finally:
+        await asyncio.gather(*(p.close() for p in pools))
