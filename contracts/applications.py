@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,37 @@ class SchoolStage(StrEnum):
     SPECIAL_EDUCATION = "special_education"
 
 
+class SchoolTier(StrEnum):
+    KEY_985 = "985"  # 985工程院校 (also 211)
+    KEY_211 = "211"  # 211工程院校
+
+
+class DocumentKind(StrEnum):
+    """The seeds' documents checklist (申报材料)."""
+
+    APPLICATION_FORM = "application_form"  # 附件1 / 附件2 申请表
+    ARCHIVE_FORM = "archive_form"  # 附件3 / 附件4 困难职工(农民工)档案表
+    WORKER_ID_CARD = "worker_id_card"  # 职工身份证
+    HOUSEHOLD_IDS = "household_ids"  # 家庭成员身份证或户口簿
+    INCOME_PROOF = "income_proof"  # 近12个月银行流水或工资单
+    EMPLOYMENT_PROOF = "employment_proof"  # 劳动合同或社保缴费证明
+    TUITION_RECEIPT = "tuition_receipt"  # 因学费用凭证
+    ADMISSION_PROOF = "admission_proof"  # 分数条、录取通知书 (新生)
+    STUDENT_PROOF = "student_proof"  # 学生证、成绩单或荣誉证书 (在校生)
+    SOCIAL_SECURITY_CARD = "social_security_card"  # 社保卡
+    HOUSEHOLD_CHECK_AUTHORIZATION = "household_check_authorization"  # 附件5 核对授权承诺书
+    EMPLOYER_NOTICE = "employer_notice"  # 附件6 单位公示
+
+
+class Document(BaseModel):
+    """A document that travels with the application: where it is stored and its content hash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: DocumentKind
+    ref: str = Field(min_length=1, max_length=500, description="Storage reference, e.g. s3://bucket/key")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: str = Field(min_length=1, max_length=50)
@@ -52,12 +84,14 @@ class Student(Person):
     school: str = Field(min_length=1, max_length=100)
     new_entrant: bool = Field(description="Newly admitted this year (新入学)")
     graduation_year: int | None = None
+    school_tier: SchoolTier | None = Field(default=None, description="985 / 211 (重点院校)")
 
 
 class ApplicationSubmitted(Event):
     NAME = "application.submitted"
     TOPIC = APPLICATIONS
     KEY_FIELD = "student_key"
+    ACTING_ORG_FIELD = "org_code"
 
     application_id: str
     submission_id: str = Field(description="The filing union's own id; intake is idempotent on it")
@@ -72,6 +106,10 @@ class ApplicationSubmitted(Event):
     tuition_invoice_fen: Fen = 0
     bank_card: str
     phone: str | None = None
+    documents: tuple[Document, ...] = ()
+    relative_of_staff: bool = Field(default=False, description="Declared relative of union staff (亲属关系)")
+    filed_by_org: OrgCode = Field(description="The org whose credential filed it")
+    filed_by_user: str = Field(description="The staff member who filed it")
 
 
 class ApplicationVerified(Event):
@@ -87,6 +125,7 @@ class ApplicationVerified(Event):
     rule_id: str
     policy_version: str
     bank_card: str
+    priority: int = Field(default=0, description="Lower is paid first when funds are short (新生优先)")
 
 
 class ApplicationRejected(Event):
@@ -98,3 +137,33 @@ class ApplicationRejected(Event):
     org_code: OrgCode
     reasons: tuple[str, ...]
     policy_version: str
+    rule_id: str | None = Field(default=None, description="The rule the application fell under, if any")
+    duplicate_of: str | None = Field(default=None, description="The first filing of this student, in log order")
+
+
+class ManualReviewRequired(Event):
+    """A person must decide (e.g. a declared relative of union staff: 防止优亲厚友)."""
+
+    NAME = "manual_review.required"
+    TOPIC = DECISIONS
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    org_code: OrgCode
+    reason: str
+    filed_by_user: str
+
+
+class ApplicationInNotice(Event):
+    """Review passed; the application is on public notice (公示) until `ends_on`."""
+
+    NAME = "application.in_notice"
+    TOPIC = DECISIONS
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    org_code: OrgCode
+    starts_on: dt.date
+    ends_on: dt.date
+    amount_fen: Fen
+    rule_id: str

@@ -22,6 +22,9 @@ class Event(BaseModel):
     VERSION: ClassVar[int] = 1
     TOPIC: ClassVar[Topic]
     KEY_FIELD: ClassVar[str]
+    ACTING_ORG_FIELD: ClassVar[str | None] = None
+    """On events union levels publish: the field naming the org acted on, which must lie in the
+    publisher's subtree."""
 
     @classmethod
     def type_name(cls) -> str:

@@ -36,6 +36,7 @@ class EmploymentProgressRecorded(Event):
     NAME = "employment_progress.recorded"
     TOPIC = EMPLOYMENT
     KEY_FIELD = "graduate_id"
+    ACTING_ORG_FIELD = "org_code"
 
     graduate_id: str
     org_code: OrgCode

@@ -33,6 +33,7 @@ class Envelope(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
     orgcode: str | None = Field(default=None, description="Publishing union's org code")
+    orgsignature: str | None = Field(default=None, description="HMAC of the event with the org's key")
     data: dict[str, Any]
 
     def to_json(self) -> str:

@@ -21,6 +21,7 @@ class FundAllocated(Event):
     NAME = "fund.allocated"
     TOPIC = FUNDS
     KEY_FIELD = "allocation_id"
+    ACTING_ORG_FIELD = "from_org"
 
     allocation_id: str
     fund_source: FundSource
@@ -41,6 +42,7 @@ class DonationReceived(Event):
     NAME = "donation.received"
     TOPIC = FUNDS
     KEY_FIELD = "donation_id"
+    ACTING_ORG_FIELD = "org_code"
 
     donation_id: str
     donor: str

@@ -5,16 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from contracts.applications import ApplicationRejected, ApplicationSubmitted, ApplicationVerified
+from contracts.applications import (
+    ApplicationInNotice,
+    ApplicationRejected,
+    ApplicationSubmitted,
+    ApplicationVerified,
+    ManualReviewRequired,
+)
 from contracts.base import Event
 from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
 from contracts.envelope import Envelope
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.households import (
+    GigWorkerRegistered,
     HardshipFileClosed,
     HardshipFileOpened,
+    HouseholdCheckAuthorizationRevoked,
     HouseholdCheckAuthorizationSigned,
+    HouseholdCheckCompleted,
+    WarmthVisitRecorded,
 )
+from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import (
     LedgerTransferPosted,
     PaymentFailed,
@@ -26,9 +37,19 @@ EVENTS: tuple[type[Event], ...] = (
     ApplicationSubmitted,
     ApplicationVerified,
     ApplicationRejected,
+    ManualReviewRequired,
+    ApplicationInNotice,
     HardshipFileOpened,
     HardshipFileClosed,
     HouseholdCheckAuthorizationSigned,
+    HouseholdCheckAuthorizationRevoked,
+    HouseholdCheckCompleted,
+    WarmthVisitRecorded,
+    GigWorkerRegistered,
+    ManualReviewDecided,
+    ObjectionRaised,
+    ObjectionResolved,
+    ClockTicked,
     FundAllocated,
     DonationReceived,
     LedgerTransferPosted,

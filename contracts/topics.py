@@ -23,9 +23,11 @@ FUNDS = Topic("jinqiu.funds", 1, "allocation or donation id; one partition: fund
 LEDGER = Topic("jinqiu.ledger", 8, "application_id, or the fund account for fund movements")
 PAYMENTS = Topic("jinqiu.payments", 8, "application_id (bank results)")
 EMPLOYMENT = Topic("jinqiu.employment", 8, "graduate_id")
+REVIEWS = Topic("jinqiu.reviews", 8, "application_id (manual review decisions, objections)")
+CLOCK = Topic("jinqiu.clock", 1, "clock name; campaign time as events")
 DEAD_LETTER = Topic("jinqiu.deadletter", 4, "the original key; value is the original bytes")
 
-ALL_TOPICS = (APPLICATIONS, HOUSEHOLDS, DECISIONS, FUNDS, LEDGER, PAYMENTS, EMPLOYMENT, DEAD_LETTER)
+ALL_TOPICS = (APPLICATIONS, HOUSEHOLDS, DECISIONS, REVIEWS, CLOCK, FUNDS, LEDGER, PAYMENTS, EMPLOYMENT, DEAD_LETTER)
 
 DEAD_LETTER_REASON_HEADER = "x-jinqiu-dlq-reason"
 DEAD_LETTER_SOURCE_HEADER = "x-jinqiu-dlq-source"

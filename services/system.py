@@ -44,7 +44,8 @@ class IntakeHttp:
     """uvicorn serving intake's API inside the running event loop."""
 
     def __init__(self, runtime: ServiceRuntime, host: str, port: int) -> None:
-        config = uvicorn.Config(create_api(lambda: runtime.pool), host=host, port=port,
+        api = create_api(lambda: runtime.pool, runtime.authority)
+        config = uvicorn.Config(api, host=host, port=port,
                                 log_config=None, access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.url = f"http://{host}:{port}"

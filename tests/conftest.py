@@ -3,6 +3,7 @@ and a fresh database plus a unique topic namespace per test so tests never see e
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,6 +14,7 @@ from deploy.local import Endpoints, infrastructure
 from services.shared.db import init_connection
 from services.shared.kafka import ensure_topics, wait_for_broker
 from services.shared.settings import Settings
+from tests.factories import TOKENS
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +31,8 @@ async def settings(endpoints: Endpoints) -> AsyncIterator[Settings]:
     await admin.close()
     base, _, _ = endpoints.database_url.rpartition("/")
     s = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
-                 DATABASE_URL=f"{base}/t_{tag}", namespace=f"t{tag}.", session_timeout_ms=6000)
+                 DATABASE_URL=f"{base}/t_{tag}", namespace=f"t{tag}.", session_timeout_ms=6000,
+                 api_tokens=json.dumps(TOKENS))
     await wait_for_broker(s.kafka_bootstrap_servers)
     await ensure_topics(s.kafka_bootstrap_servers, s.namespace)
     yield s

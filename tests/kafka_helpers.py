@@ -26,7 +26,9 @@ async def publish(settings: Settings, items: list[tuple[Topic, str | None, bytes
         await producer.stop()
 
 
-def as_union(event: Event, org: str = "341602", id: str | None = None) -> Envelope:
+def as_union(event: Event, org: str | None = None, id: str | None = None) -> Envelope:
+    """The event as the union it acts for would publish it (or as `org`, to test refusals)."""
+    org = org or (getattr(event, event.ACTING_ORG_FIELD) if event.ACTING_ORG_FIELD else "341602")
     return event.to_envelope(source=f"/union/{org}", orgcode=org, correlationid="corr-test", id=id)
 
 

@@ -11,13 +11,17 @@ import asyncpg
 from services.disbursement.ledger import export_line
 
 DECISION_COLUMNS = ("application_id", "decision", "amount_fen", "fund_source", "reasons",
-                    "payment_status", "rule_id", "policy_version", "org_code")
+                    "payment_status", "rule_id", "policy_version", "org_code", "duplicate_of")
 
 
 @dataclass(frozen=True)
 class Progress:
+    reviewed: int
+    manual_reviews: int
+    clock_set: bool
     decided: int
     approved: int
+    payable: int
     payments: int
     settled: int
     failed: int
@@ -32,8 +36,13 @@ class Progress:
 
 async def progress(conn: asyncpg.Connection) -> Progress:
     row = await conn.fetchrow("""
-        SELECT (SELECT count(*) FROM verification.decisions) AS decided,
+        SELECT (SELECT count(*) FROM verification.reviews) AS reviewed,
+               (SELECT count(*) FROM verification.reviews WHERE status = 'manual_review') AS manual_reviews,
+               EXISTS (SELECT 1 FROM verification.clock) AS clock_set,
+               (SELECT count(*) FROM verification.decisions) AS decided,
                (SELECT count(*) FROM verification.decisions WHERE decision = 'approved') AS approved,
+               (SELECT count(*) FROM verification.decisions WHERE decision = 'approved' AND amount_fen > 0)
+                   AS payable,
                (SELECT count(*) FROM disbursement.payments) AS payments,
                (SELECT count(*) FROM disbursement.payments WHERE status = 'settled') AS settled,
                (SELECT count(*) FROM disbursement.payments WHERE status = 'failed') AS failed,
@@ -54,7 +63,7 @@ async def decision_rows(conn: asyncpg.Connection) -> list[dict]:
         SELECT d.application_id, d.decision, d.amount_fen, COALESCE(p.fund_account, '') AS fund_source,
                array_to_string(d.reasons || COALESCE(ARRAY[p.reason], '{}'), ';') AS reasons,
                COALESCE(p.status, '') AS payment_status, COALESCE(d.rule_id, '') AS rule_id,
-               d.policy_version, d.org_code
+               d.policy_version, d.org_code, COALESCE(d.duplicate_of, '') AS duplicate_of
         FROM verification.decisions d
         LEFT JOIN disbursement.payments p USING (application_id)
         ORDER BY d.org_code, d.application_id

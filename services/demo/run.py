@@ -1,10 +1,20 @@
-"""`jinqiu demo`: plays a synthetic Bozhou season through the four running services."""
+"""`jinqiu demo`: plays a synthetic Bozhou season through the four running services.
+
+Union levels publish funds, hardship files and authorizations; county staff file over HTTP with
+their own API tokens; the city re-files some students (duplicates), reviews relatives of staff,
+and handles objections during public notice; the campaign clock then ends the notice period,
+and grants are paid and settled by a simulated bank.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
+import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,14 +25,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from contracts.base import Event
+from contracts.envelope import kafka_headers
+from contracts.reviews import ClockTicked
 from deploy.local import free_port
 from services.audit.verify import AuditReport, verify_lines
 from services.demo import results
 from services.demo.bank import BankSimulator
-from services.demo.season import Season
+from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season
+from services.shared.authority import Authority
 from services.shared.kafka import make_producer
 from services.shared.settings import Settings
 from services.system import IntakeHttp, prepare_broker, start_services, stop_services
+
+NOTICE_STARTS = dt.date(YEAR, 8, 21)
+NOTICE_OVER = dt.date(YEAR, 8, 27)
 
 
 @dataclass(frozen=True)
@@ -35,18 +51,29 @@ class DemoOutcome:
     audit: AuditReport
 
 
-async def publish_as_unions(producer: AIOKafkaProducer, events: list[Event], namespace: str = "") -> None:
-    """Union levels publishing their own facts, each under its own org code."""
+def demo_credentials() -> tuple[dict, dict]:
+    """API tokens for each union's staff, and each union's signing key, made fresh for this run."""
+    orgs = [PROVINCE, CITY, *COUNTIES]
+    tokens = {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}"} for org in orgs}
+    keys = {org: secrets.token_hex(16) for org in orgs}
+    return tokens, keys
+
+
+async def publish_as_unions(producer: AIOKafkaProducer, authority: Authority, events: list[Event],
+                            namespace: str = "") -> None:
+    """Union levels publishing their own facts, each signed under its own org code."""
     sends = []
     for event in events:
-        org = getattr(event, "org_code", None) or getattr(event, "from_org", None)
-        envelope = event.to_envelope(source=f"/union/{org}", orgcode=org, correlationid=str(uuid.uuid4()))
-        sends.append(await producer.send(event.TOPIC.physical(namespace), envelope.to_bytes(), key=event.key.encode(),
-                                         headers=[("content-type", b"application/cloudevents+json")]))
+        org = getattr(event, "org_code", None) or getattr(event, "from_org", None) or PROVINCE
+        envelope = authority.sign_as(event.to_envelope(source=f"/union/{org}", orgcode=org,
+                                                       correlationid=str(uuid.uuid4())))
+        sends.append(await producer.send(event.TOPIC.physical(namespace), envelope.to_bytes(),
+                                         key=event.key.encode(), headers=kafka_headers()))
     await asyncio.gather(*sends)
 
 
-async def wait_until(conn: asyncpg.Connection, done, what: str, timeout: float, on_tick=None) -> results.Progress:
+async def wait_until(conn: asyncpg.Connection, done: Callable[[results.Progress], bool], what: str,
+                     timeout: float, on_tick: Callable[[results.Progress], None] | None = None) -> results.Progress:
     deadline = time.monotonic() + timeout
     while True:
         state = await results.progress(conn)
@@ -59,60 +86,106 @@ async def wait_until(conn: asyncpg.Connection, done, what: str, timeout: float, 
         await asyncio.sleep(0.1)
 
 
-async def file_applications(url: str, season: Season, bar: Progress) -> int:
-    """Posts every form; returns how many intake refused (422), which must be exactly the typos."""
-    forms = season.applications + season.mistyped
-    task = bar.add_task("提交申请 filing", total=len(forms))
-    limit = asyncio.Semaphore(24)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        async def post(form: dict) -> bool:
-            async with limit:
-                response = await client.post("/v1/applications", json=form)
-                bar.advance(task)
-                if response.status_code == 422:
-                    return False
-                response.raise_for_status()
-                return True
+class Staff:
+    """Union staff at their desks: one HTTP client, each request under its union's token."""
 
-        accepted = await asyncio.gather(*(post(form) for form in forms))
-    refused = accepted.count(False)
+    def __init__(self, client: httpx.AsyncClient, tokens: dict) -> None:
+        self.client = client
+        self.token_of = {p["org"]: token for token, p in tokens.items()}
+
+    async def post(self, org: str, path: str, body: dict) -> httpx.Response:
+        return await self.client.post(path, json=body, headers={"Authorization": f"Bearer {self.token_of[org]}"})
+
+
+async def file_applications(staff: Staff, season: Season, bar: Progress) -> tuple[dict[str, str], int]:
+    """Counties file their forms, the city re-files some; returns submission → application id, and
+    how many intake refused (422), which must be exactly the mistyped forms."""
+    filings = [(f["org_code"], f) for f in season.applications + season.mistyped]
+    filings += [(CITY, f) for f in season.refiled_by_city]
+    task = bar.add_task("提交申请 filing", total=len(filings))
+    limit = asyncio.Semaphore(24)
+
+    async def post(org: str, form: dict) -> tuple[str, str | None]:
+        async with limit:
+            response = await staff.post(org, "/v1/applications", form)
+            bar.advance(task)
+            if response.status_code == 422:
+                return form["submission_id"], None
+            response.raise_for_status()
+            return form["submission_id"], response.json()["application_id"]
+
+    filed = dict(await asyncio.gather(*(post(org, form) for org, form in filings)))
+    refused = sum(1 for v in filed.values() if v is None)
     if refused != len(season.mistyped):
         raise RuntimeError(f"intake refused {refused} forms, expected {len(season.mistyped)}")
-    return refused
+    return filed, refused
+
+
+async def city_reviews(staff: Staff, season: Season, ids: dict[str, str], conn: asyncpg.Connection) -> None:
+    """The city decides on relatives of staff, and records and resolves objections during notice."""
+    for submission, outcome in season.relatives.items():
+        (await staff.post(CITY, f"/v1/applications/{ids[submission]}/review", {"outcome": outcome})).raise_for_status()
+    for submission, outcome in season.objections.items():
+        app = ids[submission]
+        raised = await staff.post(CITY, f"/v1/applications/{app}/objections", {"summary": "群众反映家庭收入情况不实"})
+        raised.raise_for_status()
+        objection = raised.json()["id"]
+        await _until(lambda: conn.fetchval("SELECT count(*) FROM verification.objections WHERE objection_id = $1",
+                                           objection))
+        (await staff.post(CITY, f"/v1/applications/{app}/objections/{objection}/resolution",
+                          {"outcome": outcome, "note": "经核实"})).raise_for_status()
+
+
+async def _until(probe: Callable, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not await probe():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the services did not catch up")
+        await asyncio.sleep(0.05)
 
 
 async def play(settings: Settings, season: Season, out: Path, console: Console) -> DemoOutcome:
     started = time.monotonic()
+    tokens, keys = demo_credentials()
+    settings = settings.model_copy(update={"api_tokens": json.dumps(tokens), "signing_keys": json.dumps(keys)})
+    authority = Authority.from_settings(settings)
     await prepare_broker(settings)
     bank = BankSimulator(settings, season.failing_cards)
     producer = make_producer(settings)
     await producer.start()
-    # Union levels publish funds and registry while the services join their consumer groups.
+    opening = [*season.funds, *season.registry, ClockTicked(today=NOTICE_STARTS)]
+    # Union levels publish funds, registry and the date while the services join their groups.
     runtimes, *_ = await asyncio.gather(
-        start_services(settings), bank.start(), publish_as_unions(producer, season.funds + season.registry, settings.namespace)
-    )
+        start_services(settings), bank.start(), publish_as_unions(producer, authority, opening, settings.namespace))
     http = IntakeHttp(runtimes["intake"], "127.0.0.1", free_port())
     conn = await asyncpg.connect(settings.database_url)
     try:
         await http.start()
-        signed = sum(1 for e in season.registry if type(e).__name__ == "HouseholdCheckAuthorizationSigned")
         opened = sum(1 for e in season.registry if type(e).__name__ == "HardshipFileOpened")
-        await wait_until(conn, lambda p: p.households == opened and p.authorizations == signed
+        await wait_until(conn, lambda p: p.households == opened and p.clock_set
                          and p.ledger_entries >= len(season.funds), "registry and funds", 60)
-        n = len(season.applications)
+        n = len(season.applications) + len(season.refiled_by_city)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as bar:
-            refused = await file_applications(http.url, season, bar)
-            decided = bar.add_task("审核 decided", total=n)
-            paid = bar.add_task("发放 paid or parked", total=None)
+        async with httpx.AsyncClient(base_url=http.url, timeout=30) as client:
+            staff = Staff(client, tokens)
+            with Progress(*columns, console=console) as bar:
+                ids, refused = await file_applications(staff, season, bar)
+                reviewed = bar.add_task("审核 reviewed", total=n)
+                await wait_until(conn, lambda p: p.reviewed == n, "every review",
+                                 60 + n / 20, lambda p: bar.update(reviewed, completed=p.reviewed))
+                await city_reviews(staff, season, ids, conn)
+                await wait_until(conn, lambda p: p.manual_reviews == 0, "manual reviews", 30)
+                await publish_as_unions(producer, authority, [ClockTicked(today=NOTICE_OVER)], settings.namespace)
+                decided = bar.add_task("公示结束 decided", total=n)
+                paid = bar.add_task("发放 paid or parked", total=None)
 
-            def tick(p: results.Progress) -> None:
-                bar.update(decided, completed=p.decided)
-                bar.update(paid, completed=p.settled + p.failed + p.awaiting_funds, total=p.approved or None)
+                def tick(p: results.Progress) -> None:
+                    bar.update(decided, completed=p.decided)
+                    bar.update(paid, completed=p.settled + p.failed + p.awaiting_funds, total=p.payable or None)
 
-            await wait_until(conn, lambda p: p.decided == n and p.payments == p.approved and p.in_flight == 0,
-                             "every application decided and paid or parked", 60 + n / 20, tick)
-        await publish_as_unions(producer, season.progress_events(), settings.namespace)
+                await wait_until(conn, lambda p: p.decided == n and p.payments == p.payable and p.in_flight == 0,
+                                 "every application decided and paid or parked", 60 + n / 20, tick)
+        await publish_as_unions(producer, authority, season.progress_events(), settings.namespace)
         expected = len(season.progress_events())
         final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
         rows = await results.decision_rows(conn)

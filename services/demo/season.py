@@ -4,6 +4,7 @@ bank outcomes and graduates' progress. Pure and deterministic for a given seed."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,15 +12,18 @@ from dataclasses import dataclass, field
 from stdnum import luhn
 from stdnum.cn import ric
 
-from contracts.applications import Category, Program, SchoolStage
+from contracts.applications import Category, DocumentKind, Program, SchoolStage
 from contracts.base import Event
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage
 from contracts.funds import DonationReceived, DonorIntent, FundAllocated, FundSource
 from contracts.households import (
+    GigWorkerRegistered,
     HardshipFileClosed,
     HardshipFileOpened,
     HardshipKind,
     HouseholdCheckAuthorizationSigned,
+    WarmthVisitRecorded,
+    WorkerKind,
 )
 from services.intake.personal_data import student_key
 
@@ -46,6 +50,9 @@ class Season:
     funds: list[Event] = field(default_factory=list)
     applications: list[dict] = field(default_factory=list)
     mistyped: list[dict] = field(default_factory=list)  # forms intake must refuse (HTTP 422)
+    refiled_by_city: list[dict] = field(default_factory=list)  # the same students again: duplicate_of
+    relatives: dict[str, str] = field(default_factory=dict)  # submission id → the city's review outcome
+    objections: dict[str, str] = field(default_factory=dict)  # submission id → objection outcome
     failing_cards: set[str] = field(default_factory=set)
     expected_rejections: int = 0
     graduate_ids: list[str] = field(default_factory=list)
@@ -95,7 +102,10 @@ def generate(n: int, seed: int = 2023) -> Season:
         worker_id = people.id_number(BIRTH_REGION_BEFORE_2000[org], rng.randint(1970, 1985))
         category, stage, tuition = Category.ARCHIVED_FAMILY, rng.choice(BASIC), rng.randrange(60_000, 350_001, 100)
         opened, authorized, closed, rejected = True, True, False, False
-        if roll < 0.25:
+        program = None
+        if roll < 0.02:
+            category, stage, opened, program = Category.GRADUATE, rng.choice(COLLEGE), False, Program.SUNSHINE_EMPLOYMENT
+        elif roll < 0.25:
             stage = rng.choice(COLLEGE)
         elif roll < 0.35:
             category, stage, opened = rng.choice([Category.GIG_OR_MIGRANT, Category.WARMTH_VISITED]), rng.choice(COLLEGE), False
@@ -120,11 +130,32 @@ def generate(n: int, seed: int = 2023) -> Season:
         app = {
             "submission_id": f"{org}-{i:06d}", "org_code": org, "campaign_year": YEAR,
             "household_id": household, "category": category.value,
-            "program": (Program.DREAM_PLAN if stage in COLLEGE and not new_entrant else Program.ENROLMENT_AID).value,
+            "program": (program or (Program.DREAM_PLAN if stage in COLLEGE and not new_entrant
+                                    else Program.ENROLMENT_AID)).value,
             "worker": {"name": people.name(), "id_number": worker_id}, "student": student,
             "tuition_invoice_fen": tuition, "bank_card": card, "phone": people.phone(),
+            "documents": _documents(app_no=i), "relative_of_staff": False,
         }
         season.applications.append(app)
+        if category == Category.WARMTH_VISITED:
+            season.registry.append(WarmthVisitRecorded(household_id=household, org_code=org,
+                                                       visited_on=dt.date(YEAR, 1, 15), worker_id_number=worker_id))
+        if category == Category.GIG_OR_MIGRANT:
+            season.registry.append(GigWorkerRegistered(household_id=household, org_code=org,
+                                                       registered_on=dt.date(2022, 11, 1), worker_id_number=worker_id,
+                                                       worker_kind=rng.choice(list(WorkerKind))))
+        if rng.random() < 0.01:
+            season.refiled_by_city.append({**app, "submission_id": f"{CITY}-refile-{i:06d}"})
+            season.expected_rejections += 1
+        if not rejected and program is None and rng.random() < 0.006:
+            app["relative_of_staff"] = True
+            outcome = "approve" if len(season.relatives) % 2 == 0 else "reject"
+            season.relatives[app["submission_id"]] = outcome
+            rejected = outcome == "reject"
+        elif not rejected and program is None and len(season.objections) < 2 and rng.random() < 0.05:
+            outcome = "upheld" if not season.objections else "dismissed"
+            season.objections[app["submission_id"]] = outcome
+            rejected = outcome == "upheld"
         if rng.random() < 0.01:
             typo = student["id_number"][:-1] + ("0" if student["id_number"][-1] != "0" else "1")
             season.mistyped.append({**app, "submission_id": app["submission_id"] + "-typo",
@@ -141,7 +172,7 @@ def generate(n: int, seed: int = 2023) -> Season:
                 household_id=household, org_code=org, signed_on=dt.date(YEAR, 7, rng.randint(14, 31)),
                 signatory_id_numbers=(worker_id, student["id_number"])))
         season.expected_rejections += rejected
-        if not rejected:
+        if not rejected and program is None:
             if rng.random() < 0.01:
                 season.failing_cards.add(card)
             source = "provincial" if category != Category.ARCHIVED_FAMILY else "central"
@@ -153,6 +184,12 @@ def generate(n: int, seed: int = 2023) -> Season:
             season.graduate_ids.append(student_key(student["id_number"]))
     season.funds = _funding(need)
     return season
+
+
+def _documents(app_no: int) -> list[dict]:
+    """The seeds' documents checklist, each with a storage reference and a content hash."""
+    return [{"kind": kind.value, "ref": f"s3://jinqiu-docs/2023/{app_no:06d}/{kind.value}.pdf",
+             "sha256": hashlib.sha256(f"{app_no}:{kind.value}".encode()).hexdigest()} for kind in DocumentKind]
 
 
 def _funding(need: dict[tuple[str, str], int]) -> list[Event]:

@@ -24,6 +24,8 @@ from services.shared.consumer import HandlerContext, Rejected
 
 
 async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
+    if not ctx.authority.tree.may_act(e.from_org, e.to_org):
+        raise Rejected("org_out_of_scope", f"{e.from_org} may not allocate to {e.to_org}")
     await ledger.lock(ctx.conn)
     debit = allocation_debit_account(e.fund_source.value, e.from_org, e.to_org)
     if debit.startswith("fund:") and (await ledger.balances(ctx.conn, [debit])).get(debit, 0) < e.amount_fen:
@@ -49,9 +51,9 @@ async def on_application_verified(ctx: HandlerContext, e: ApplicationVerified) -
     if e.amount_fen == 0:
         return
     await ctx.conn.execute(
-        "INSERT INTO payments (application_id, org_code, stage, amount_fen, fund_sources, bank_card, status) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 'awaiting_funds')",
-        e.application_id, e.org_code, e.stage.value, e.amount_fen, list(e.fund_sources), e.bank_card,
+        "INSERT INTO payments (application_id, org_code, stage, amount_fen, fund_sources, bank_card, status, priority) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 'awaiting_funds', $7)",
+        e.application_id, e.org_code, e.stage.value, e.amount_fen, list(e.fund_sources), e.bank_card, e.priority,
     )
     await ledger.lock(ctx.conn)
     await try_pay(ctx, await ctx.conn.fetchrow("SELECT * FROM payments WHERE application_id = $1", e.application_id))
@@ -85,9 +87,9 @@ async def try_pay(ctx: HandlerContext, payment: asyncpg.Record) -> bool:
 
 
 async def pay_waiting(ctx: HandlerContext) -> None:
-    """New money arrived: pay what waits for funds, first come first served."""
+    """New money arrived: pay what waits for funds, by priority, then first come first served."""
     for payment in await ctx.conn.fetch(
-        "SELECT * FROM payments WHERE status = 'awaiting_funds' ORDER BY requested_at"
+        "SELECT * FROM payments WHERE status = 'awaiting_funds' ORDER BY priority, requested_at"
     ):
         await try_pay(ctx, payment)
 

@@ -8,13 +8,23 @@ from typing import Annotated, Any
 
 import asyncpg
 import structlog
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from contracts.base import Event
+from contracts.reviews import (
+    ManualReviewDecided,
+    ObjectionOutcome,
+    ObjectionRaised,
+    ObjectionResolved,
+    ReviewOutcome,
+)
 from services.intake.domain import ApplicationForm
-from services.intake.handlers import application_view, file_application
+from services.intake.handlers import application_view, file_application, review_queue
+from services.shared import eventstore
+from services.shared.authority import Authority, Principal, Refused
 
 log = structlog.get_logger(__name__)
 
@@ -23,7 +33,20 @@ def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool_getter()
 
 
+def _authority(request: Request) -> Authority:
+    return request.app.state.authority
+
+
+def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    token = authorization.removeprefix("Bearer ").strip() if authorization else None
+    principal = request.app.state.authority.principal(token)
+    structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
+    return principal
+
+
 PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
+AuthorityDep = Annotated[Authority, Depends(_authority)]
+CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 
 
 class Accepted(BaseModel):
@@ -31,9 +54,30 @@ class Accepted(BaseModel):
     status: str
 
 
-def create_api(pool_getter: Callable[[], asyncpg.Pool]) -> FastAPI:
+class ObjectionForm(BaseModel):
+    summary: str = Field(min_length=1, max_length=500, description="异议内容")
+
+
+class ResolutionForm(BaseModel):
+    outcome: ObjectionOutcome
+    note: str = Field(default="", max_length=500)
+
+
+class ReviewForm(BaseModel):
+    outcome: ReviewOutcome
+    note: str = Field(default="", max_length=500)
+
+
+class Recorded(BaseModel):
+    application_id: str
+    event: str
+    id: str
+
+
+def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) -> FastAPI:
     api = FastAPI(title="jinqiu intake", version="1", description="金秋助学 application intake")
     api.state.pool_getter = pool_getter
+    api.state.authority = authority
 
     @api.middleware("http")
     async def correlation(request: Request, call_next: Callable) -> Response:
@@ -50,22 +94,76 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool]) -> FastAPI:
         log.info("application_refused", errors=errors)
         return JSONResponse(status_code=422, content={"errors": errors})
 
+    @api.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        log.warning("request_refused", code=exc.code)
+        status = {"unauthenticated": 401, "application_not_found": 404}.get(exc.code, 403)
+        return JSONResponse(status_code=status, content={"errors": [
+            {"code": exc.code, "message": exc.message, "field": None}]})
+
     @api.post("/v1/applications", status_code=201, response_model=Accepted)
-    async def post_application(form: ApplicationForm, pool: PoolDep, response: Response) -> Accepted:
+    async def post_application(form: ApplicationForm, principal: CurrentPrincipal, pool: PoolDep,
+                               authority: AuthorityDep, response: Response) -> Accepted:
         cid = structlog.contextvars.get_contextvars()["correlation_id"]
-        filed = await file_application(pool, form, cid)
+        async with pool.acquire() as conn, conn.transaction():
+            filed = await file_application(conn, form, principal, authority, cid)
         if not filed.created:
             response.status_code = 200
         log.info("application_filed", application_id=filed.application_id, created=filed.created)
         return Accepted(application_id=filed.application_id, status="submitted")
 
     @api.get("/v1/applications/{application_id}")
-    async def get_application(application_id: str, pool: PoolDep) -> JSONResponse:
+    async def get_application(application_id: str, principal: CurrentPrincipal, pool: PoolDep,
+                              authority: AuthorityDep) -> JSONResponse:
         view = await application_view(pool, application_id)
         if view is None:
-            return JSONResponse(status_code=404, content={"errors": [
-                {"code": "application_not_found", "message": "未找到该申请", "field": None}]})
+            return _not_found()
+        authority.require_scope(principal.org, view["org_code"])
         return JSONResponse(content=_jsonable(view))
+
+    async def act(pool: asyncpg.Pool, authority: Authority, principal: Principal, application_id: str,
+                  make: Callable[[dict], Event], *, filer_may_act: bool) -> Recorded:
+        """A person's act on an application: in scope, never by its filer where it decides."""
+        view = await application_view(pool, application_id)
+        if view is None:
+            raise Refused("application_not_found", "未找到该申请")
+        authority.require_scope(principal.org, view["org_code"])
+        if not filer_may_act and (view["filed_by_org"], view["filed_by_user"]) == (principal.org, principal.user):
+            raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
+        event = make(view)
+        async with pool.acquire() as conn, conn.transaction():
+            await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
+                                    orgcode=principal.org, seal=authority.sign_as,
+                                    correlationid=structlog.contextvars.get_contextvars()["correlation_id"])
+        log.info("act_recorded", application_id=application_id, act=event.NAME)
+        return Recorded(application_id=application_id, event=event.NAME, id=getattr(event, "objection_id", ""))
+
+    @api.post("/v1/applications/{application_id}/objections", status_code=201, response_model=Recorded)
+    async def raise_objection(application_id: str, form: ObjectionForm, principal: CurrentPrincipal,
+                              pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        return await act(pool, authority, principal, application_id, lambda view: ObjectionRaised(
+            objection_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
+            summary=form.summary), filer_may_act=True)
+
+    @api.post("/v1/applications/{application_id}/objections/{objection_id}/resolution", status_code=201,
+              response_model=Recorded)
+    async def resolve_objection(application_id: str, objection_id: str, form: ResolutionForm,
+                                principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        return await act(pool, authority, principal, application_id, lambda view: ObjectionResolved(
+            objection_id=objection_id, application_id=application_id, outcome=form.outcome,
+            resolver_org=principal.org, resolver_user=principal.user, note=form.note), filer_may_act=False)
+
+    @api.post("/v1/applications/{application_id}/review", status_code=201, response_model=Recorded)
+    async def decide_review(application_id: str, form: ReviewForm, principal: CurrentPrincipal,
+                            pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        return await act(pool, authority, principal, application_id, lambda view: ManualReviewDecided(
+            application_id=application_id, outcome=form.outcome, reviewer_org=principal.org,
+            reviewer_user=principal.user, note=form.note), filer_may_act=False)
+
+    @api.get("/v1/review-queue")
+    async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
+        orgs = [code for code in authority.tree.orgs if authority.tree.may_act(principal.org, code)]
+        return JSONResponse(content={"items": [_jsonable(v) for v in await review_queue(pool, orgs)]})
 
     @api.get("/healthz")
     async def health(pool: PoolDep) -> dict[str, str]:
@@ -73,6 +171,11 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool]) -> FastAPI:
         return {"status": "ok"}
 
     return api
+
+
+def _not_found() -> JSONResponse:
+    return JSONResponse(status_code=404, content={"errors": [
+        {"code": "application_not_found", "message": "未找到该申请", "field": None}]})
 
 
 _GENERIC_MESSAGES = {
@@ -93,4 +196,6 @@ def _error(e: dict[str, Any]) -> dict[str, Any]:
 
 
 def _jsonable(view: dict[str, Any]) -> dict[str, Any]:
-    return {**view, "submitted_at": view["submitted_at"].isoformat(), "reasons": list(view["reasons"])}
+    ends = view.get("notice_ends_on")
+    return {**view, "submitted_at": view["submitted_at"].isoformat(), "reasons": list(view["reasons"]),
+            "notice_ends_on": ends.isoformat() if ends else None}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from contracts.applications import ApplicationRejected, ApplicationVerified
+from contracts.applications import (
+    ApplicationInNotice,
+    ApplicationRejected,
+    ApplicationVerified,
+    ManualReviewRequired,
+)
+from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled
-from contracts.topics import DECISIONS, LEDGER, PAYMENTS
+from contracts.topics import DECISIONS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
@@ -18,10 +24,15 @@ def create_service(settings: Settings) -> ServiceRuntime:
         subscriptions=(
             Subscription(
                 name="status",
-                topics=(DECISIONS, LEDGER, PAYMENTS),
+                topics=(DECISIONS, REVIEWS, LEDGER, PAYMENTS),
                 handlers={
                     ApplicationVerified: handlers.on_verified,
                     ApplicationRejected: handlers.on_rejected,
+                    ApplicationInNotice: handlers.on_in_notice,
+                    ManualReviewRequired: handlers.on_manual_review_required,
+                    ManualReviewDecided: handlers.on_review_decided,
+                    ObjectionRaised: handlers.on_objection_raised,
+                    ObjectionResolved: handlers.on_objection_resolved,
                     LedgerTransferPosted: handlers.on_transfer,
                     PaymentSettled: handlers.on_settled,
                     PaymentFailed: handlers.on_failed,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from contracts.applications import ApplicationSubmitted, Category, Program, SchoolStage
+from contracts.applications import ApplicationSubmitted, Category, Document, Program, SchoolStage, SchoolTier
 from contracts.applications import Person as PersonContract
 from contracts.applications import Student as StudentContract
 from contracts.base import Fen, OrgCode
@@ -31,6 +31,7 @@ class StudentForm(PersonForm):
     school: str = Field(min_length=1, max_length=100, description="学校")
     new_entrant: bool = Field(description="是否新入学")
     graduation_year: int | None = Field(default=None, ge=2000, le=2100, description="毕业年份")
+    school_tier: SchoolTier | None = Field(default=None, description="院校层次：985 / 211")
 
 
 class ApplicationForm(BaseModel):
@@ -48,6 +49,8 @@ class ApplicationForm(BaseModel):
     tuition_invoice_fen: Fen = Field(default=0, description="学费发票金额（分）")
     bank_card: BankCard
     phone: Phone = None
+    documents: list[Document] = Field(default_factory=list, description="申报材料：存储位置与SHA-256")
+    relative_of_staff: bool = Field(default=False, description="是否与工会工作人员存在亲属关系")
 
 
 def application_id_for(org_code: str, submission_id: str) -> str:
@@ -55,7 +58,7 @@ def application_id_for(org_code: str, submission_id: str) -> str:
     return str(uuid.uuid5(APPLICATION_NAMESPACE, f"{org_code}:{submission_id}"))
 
 
-def submit(form: ApplicationForm) -> ApplicationSubmitted:
+def submit(form: ApplicationForm, filed_by_org: str, filed_by_user: str) -> ApplicationSubmitted:
     return ApplicationSubmitted(
         application_id=application_id_for(form.org_code, form.submission_id),
         submission_id=form.submission_id,
@@ -70,4 +73,8 @@ def submit(form: ApplicationForm) -> ApplicationSubmitted:
         tuition_invoice_fen=form.tuition_invoice_fen,
         bank_card=form.bank_card,
         phone=form.phone,
+        documents=tuple(form.documents),
+        relative_of_staff=form.relative_of_staff,
+        filed_by_org=filed_by_org,
+        filed_by_user=filed_by_user,
     )

@@ -6,10 +6,17 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from contracts.applications import ApplicationRejected, ApplicationVerified
+from contracts.applications import (
+    ApplicationInNotice,
+    ApplicationRejected,
+    ApplicationVerified,
+    ManualReviewRequired,
+)
+from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
 from services.intake.domain import ApplicationForm, submit
 from services.shared import eventstore
+from services.shared.authority import Authority, Principal
 from services.shared.consumer import HandlerContext
 
 SOURCE = "/jinqiu/intake"
@@ -21,33 +28,66 @@ class Filed:
     created: bool
 
 
-async def file_application(pool: asyncpg.Pool, form: ApplicationForm, correlation_id: str) -> Filed:
-    """Store and emit ApplicationSubmitted once per (org, submission id)."""
-    event = submit(form)
-    async with pool.acquire() as conn, conn.transaction():
-        inserted = await conn.fetchval(
-            "INSERT INTO applications (application_id, submission_id, org_code, status, history) "
-            "VALUES ($1, $2, $3, 'submitted', $4) ON CONFLICT DO NOTHING RETURNING 1",
-            event.application_id, form.submission_id, form.org_code,
-            [{"status": "submitted", "by": form.org_code}],
-        )
-        if inserted is None:
-            return Filed(event.application_id, created=False)
-        await eventstore.record(
-            conn, f"application-{event.application_id}", 0, [event],
-            source=SOURCE, orgcode=form.org_code, correlationid=correlation_id,
-        )
+async def file_application(
+    conn: asyncpg.Connection, form: ApplicationForm, principal: Principal, authority: Authority, correlation_id: str
+) -> Filed:
+    """Store and emit ApplicationSubmitted once per (org, submission id), in the caller's transaction."""
+    authority.require_scope(principal.org, form.org_code)
+    event = submit(form, principal.org, principal.user)
+    inserted = await conn.fetchval(
+        "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
+        "filed_by_user) VALUES ($1, $2, $3, 'submitted', $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
+        event.application_id, form.submission_id, form.org_code,
+        [{"status": "submitted", "by": principal.org, "user": principal.user}], principal.org, principal.user,
+    )
+    if inserted is None:
+        return Filed(event.application_id, created=False)
+    await eventstore.record(
+        conn, f"application-{event.application_id}", 0, [event],
+        source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.sign_as,
+    )
     return Filed(event.application_id, created=True)
 
 
-async def _advance(conn: asyncpg.Connection, application_id: str, status: str, **fields: object) -> None:
-    entry = [{"status": status, **fields}]
+async def _advance(conn: asyncpg.Connection, application_id: str, status: str | None, **fields: object) -> None:
+    """Append to the history; move to `status` unless it is None (an event that changes no status)."""
+    entry = [{"status": status, **fields} if status else fields]
     await conn.execute(
-        "UPDATE applications SET status = $2, history = history || $3::jsonb, "
+        "UPDATE applications SET status = COALESCE($2, status), history = history || $3::jsonb, "
         "amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons) "
         "WHERE application_id = $1",
         application_id, status, entry, fields.get("amount_fen"), fields.get("reasons"),
     )
+
+
+async def on_manual_review_required(ctx: HandlerContext, e: ManualReviewRequired) -> None:
+    await _advance(ctx.conn, e.application_id, "manual_review", reasons=[e.reason])
+
+
+async def on_in_notice(ctx: HandlerContext, e: ApplicationInNotice) -> None:
+    await _advance(ctx.conn, e.application_id, "in_notice", amount_fen=e.amount_fen, rule_id=e.rule_id,
+                   notice_from=e.starts_on.isoformat(), notice_until=e.ends_on.isoformat())
+    await ctx.conn.execute("UPDATE applications SET notice_ends_on = $2 WHERE application_id = $1",
+                           e.application_id, e.ends_on)
+
+
+async def on_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
+    await _advance(ctx.conn, e.application_id, None, event="manual_review_decided", outcome=e.outcome.value,
+                   by=e.reviewer_org, user=e.reviewer_user, note=e.note)
+
+
+async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
+    await _advance(ctx.conn, e.application_id, None, event="objection_raised", objection_id=e.objection_id,
+                   by=e.org_code, summary=e.summary)
+    await ctx.conn.execute("UPDATE applications SET open_objections = open_objections + 1 "
+                           "WHERE application_id = $1", e.application_id)
+
+
+async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> None:
+    await _advance(ctx.conn, e.application_id, None, event="objection_resolved", objection_id=e.objection_id,
+                   outcome=e.outcome.value, by=e.resolver_org, user=e.resolver_user, note=e.note)
+    await ctx.conn.execute("UPDATE applications SET open_objections = greatest(open_objections - 1, 0) "
+                           "WHERE application_id = $1", e.application_id)
 
 
 async def on_verified(ctx: HandlerContext, e: ApplicationVerified) -> None:
@@ -55,7 +95,7 @@ async def on_verified(ctx: HandlerContext, e: ApplicationVerified) -> None:
 
 
 async def on_rejected(ctx: HandlerContext, e: ApplicationRejected) -> None:
-    await _advance(ctx.conn, e.application_id, "rejected", reasons=list(e.reasons))
+    await _advance(ctx.conn, e.application_id, "rejected", reasons=list(e.reasons), duplicate_of=e.duplicate_of)
 
 
 async def on_transfer(ctx: HandlerContext, e: LedgerTransferPosted) -> None:
@@ -71,10 +111,19 @@ async def on_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
     await _advance(ctx.conn, e.application_id, "payment_failed", reasons=[e.reason])
 
 
+VIEW_COLUMNS = ("application_id, submission_id, org_code, status, amount_fen, reasons, history, submitted_at, "
+                "filed_by_org, filed_by_user, open_objections, notice_ends_on")
+
+
 async def application_view(pool: asyncpg.Pool, application_id: str) -> dict | None:
-    row = await pool.fetchrow(
-        "SELECT application_id, submission_id, org_code, status, amount_fen, reasons, history, "
-        "submitted_at FROM applications WHERE application_id = $1",
-        application_id,
-    )
+    row = await pool.fetchrow(f"SELECT {VIEW_COLUMNS} FROM applications WHERE application_id = $1", application_id)
     return dict(row) if row else None
+
+
+async def review_queue(pool: asyncpg.Pool, orgs: list[str]) -> list[dict]:
+    """What waits for a person within these orgs: manual reviews, and notices with open objections."""
+    rows = await pool.fetch(
+        f"SELECT {VIEW_COLUMNS} FROM applications WHERE org_code = ANY($1) AND "
+        "(status = 'manual_review' OR (status = 'in_notice' AND open_objections > 0)) ORDER BY submitted_at",
+        orgs)
+    return [dict(r) for r in rows]

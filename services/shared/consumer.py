@@ -26,6 +26,7 @@ from contracts.envelope import Envelope
 from contracts.registry import UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
 from services.shared import inbox, outbox
+from services.shared.authority import Authority, Refused
 from services.shared.eventstore import ConcurrencyError
 from services.shared.logging import bind_correlation
 from services.shared.settings import Settings
@@ -48,6 +49,7 @@ class HandlerContext:
     conn: asyncpg.Connection
     envelope: Envelope
     source: str
+    authority: Authority
 
 
 Handler = Callable[[HandlerContext, Any], Awaitable[None]]
@@ -73,7 +75,8 @@ async def dead_letter(conn: asyncpg.Connection, record: ConsumerRecord, reason: 
 
 
 async def handle_record(
-    conn: asyncpg.Connection, record: ConsumerRecord, handlers: Mapping[type[Event], Handler], source: str
+    conn: asyncpg.Connection, record: ConsumerRecord, handlers: Mapping[type[Event], Handler], source: str,
+    authority: Authority,
 ) -> bool:
     """Applies one record; True if it changed state."""
     try:
@@ -87,8 +90,14 @@ async def handle_record(
         return False
     bind_correlation(envelope.correlationid, envelope.id)
     try:
+        authority.check_event(envelope, event)
+    except Refused as refusal:
+        log.warning("event_refused", code=refusal.code, orgcode=envelope.orgcode, type=envelope.type)
+        await dead_letter(conn, record, f"{refusal.code}: {refusal.message}", source)
+        return False
+    try:
         async with conn.transaction():
-            await handler(HandlerContext(conn, envelope, source), event)
+            await handler(HandlerContext(conn, envelope, source, authority), event)
     except INFRASTRUCTURE_ERRORS:
         raise
     except Exception as exc:  # a handler bug or a refusal must not stop the partition
@@ -98,12 +107,13 @@ async def handle_record(
 
 
 async def handle_batch(
-    pool: asyncpg.Pool, records: tuple[ConsumerRecord, ...], handlers: Mapping[type[Event], Handler], source: str
+    pool: asyncpg.Pool, records: tuple[ConsumerRecord, ...], handlers: Mapping[type[Event], Handler], source: str,
+    authority: Authority,
 ) -> int:
     async with pool.acquire() as conn, conn.transaction():
         applied = 0
         for record in records:
-            applied += await handle_record(conn, record, handlers, source)
+            applied += await handle_record(conn, record, handlers, source, authority)
     return applied
 
 
@@ -116,6 +126,7 @@ def subscribe(
     pool_getter: Callable[[], asyncpg.Pool],
     handlers: Mapping[type[Event], Handler],
     source: str,
+    authority: Authority,
 ) -> None:
     """Register one batch subscriber; offsets are committed only after the DB commit (ack)."""
 
@@ -134,7 +145,7 @@ def subscribe(
     async def consume(msg: KafkaMessage) -> None:
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
-            await handle_batch(pool_getter(), records, handlers, source)
+            await handle_batch(pool_getter(), records, handlers, source, authority)
         except INFRASTRUCTURE_ERRORS:
             log.exception("batch_failed_will_retry", group=group_id, size=len(records))
             await asyncio.sleep(1.0)

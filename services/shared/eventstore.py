@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import asyncpg
 
 from contracts.base import Event
@@ -31,15 +33,17 @@ async def record(
     cause: Envelope | None = None,
     orgcode: str | None = None,
     correlationid: str | None = None,
+    seal: Callable[[Envelope], Envelope] = lambda envelope: envelope,
 ) -> list[Envelope]:
-    """Append `events` to the stream and queue them for publishing, in the caller's transaction."""
+    """Append `events` to the stream and queue them for publishing, in the caller's transaction.
+    `seal` may sign each envelope (events published on behalf of a union)."""
     envelopes = [
-        e.to_envelope(
+        seal(e.to_envelope(
             source=source,
             orgcode=orgcode or (cause.orgcode if cause else None),
             correlationid=correlationid or (cause.correlationid if cause else None),
             causationid=cause.id if cause else None,
-        )
+        ))
         for e in events
     ]
     try:

@@ -13,6 +13,7 @@ from faststream.kafka import KafkaBroker
 
 from contracts.base import Event
 from contracts.topics import Topic
+from services.shared.authority import Authority
 from services.shared.consumer import Handler, subscribe
 from services.shared.db import create_pool, migrate
 from services.shared.kafka import make_producer
@@ -39,6 +40,7 @@ class ServiceRuntime:
     package: str
     settings: Settings
     subscriptions: tuple[Subscription, ...]
+    authority: Authority | None = None
     pool: asyncpg.Pool | None = None
     broker: KafkaBroker | None = None
     relay: OutboxRelay | None = None
@@ -51,6 +53,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
+        self.authority = self.authority or Authority.from_settings(s)
         self.pool = await create_pool(s.database_url, self.name, s.db_pool_size)
         await migrate(self.pool, self.name, self.package)
         self._producer = make_producer(s)
@@ -60,7 +63,8 @@ class ServiceRuntime:
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"))
         for sub in self.subscriptions:
             subscribe(self.broker, s, topics=sub.topics, group_id=f"{self.name}.{sub.name}",
-                      pool_getter=lambda: self.pool, handlers=sub.handlers, source=self.source)
+                      pool_getter=lambda: self.pool, handlers=sub.handlers, source=self.source,
+                      authority=self.authority)
         await self.broker.start()
         log.info("service_started", service=self.name)
 

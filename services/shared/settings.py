@@ -24,4 +24,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=4, ge=1)
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
-    policy_file: str = Field(default="anhui-2023", description="Policy name or path to a JSON file")
+    policy_files: str = Field(default="anhui-2023,shaanxi-2023",
+                              description="Comma-separated bundled policy names or JSON file paths")
+    org_tree_file: str | None = Field(default=None, description="Union tree JSON; default: the bundled one")
+    api_tokens: str | None = Field(default=None, description="JSON file mapping API token → {org, user}")
+    signing_keys: str | None = Field(default=None, description="JSON file mapping org code → HMAC key")

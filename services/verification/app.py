@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from contracts.applications import ApplicationSubmitted
 from contracts.households import (
+    GigWorkerRegistered,
     HardshipFileClosed,
     HardshipFileOpened,
+    HouseholdCheckAuthorizationRevoked,
     HouseholdCheckAuthorizationSigned,
+    HouseholdCheckCompleted,
+    WarmthVisitRecorded,
 )
-from contracts.topics import APPLICATIONS, HOUSEHOLDS
+from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
+from contracts.topics import APPLICATIONS, CLOCK, HOUSEHOLDS, REVIEWS
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
 from services.verification import handlers
-from services.verification.policy import load_policy
+from services.verification.policy import load_book
 
 
 def create_service(settings: Settings) -> ServiceRuntime:
-    policy = load_policy(settings.policy_file)
+    book = load_book(settings.policy_files)
     return ServiceRuntime(
         name="verification",
         package="services.verification",
@@ -24,12 +29,20 @@ def create_service(settings: Settings) -> ServiceRuntime:
         subscriptions=(
             Subscription(
                 name="review",
-                topics=(HOUSEHOLDS, APPLICATIONS),
+                topics=(HOUSEHOLDS, APPLICATIONS, REVIEWS, CLOCK),
                 handlers={
                     HardshipFileOpened: handlers.on_hardship_file_opened,
                     HardshipFileClosed: handlers.on_hardship_file_closed,
                     HouseholdCheckAuthorizationSigned: handlers.on_authorization_signed,
-                    ApplicationSubmitted: handlers.application_reviewer(policy),
+                    HouseholdCheckAuthorizationRevoked: handlers.on_authorization_revoked,
+                    HouseholdCheckCompleted: handlers.on_household_checked,
+                    WarmthVisitRecorded: handlers.on_warmth_visit,
+                    GigWorkerRegistered: handlers.on_gig_worker,
+                    ApplicationSubmitted: handlers.application_reviewer(book),
+                    ManualReviewDecided: handlers.on_manual_review_decided,
+                    ObjectionRaised: handlers.on_objection_raised,
+                    ObjectionResolved: handlers.on_objection_resolved,
+                    ClockTicked: handlers.on_clock_ticked,
                 },
             ),
         ),

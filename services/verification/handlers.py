@@ -1,27 +1,49 @@
-"""Verification's handlers: keep the registry projection, and review each application once."""
+"""Verification's handlers: the registry projection, the review of each application once,
+manual review, public notice with objections, and the clock that ends notices."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncpg
 
-from contracts.applications import ApplicationSubmitted, ApplicationVerified
+from contracts.applications import ApplicationRejected, ApplicationSubmitted, ApplicationVerified
+from contracts.base import Event
 from contracts.households import (
+    GigWorkerRegistered,
     HardshipFileClosed,
     HardshipFileOpened,
+    HouseholdCheckAuthorizationRevoked,
     HouseholdCheckAuthorizationSigned,
+    HouseholdCheckCompleted,
+    WarmthVisitRecorded,
+)
+from contracts.reviews import (
+    ClockTicked,
+    ManualReviewDecided,
+    ObjectionOutcome,
+    ObjectionRaised,
+    ObjectionResolved,
+    ReviewOutcome,
 )
 from services.shared import eventstore
-from services.shared.consumer import HandlerContext
-from services.verification.domain import HouseholdFacts, review
-from services.verification.policy import Policy
+from services.shared.consumer import HandlerContext, Rejected
+from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, notice, notice_is_over, review
+from services.verification.policy import PolicyBook
 
+DUPLICATE_OF = "duplicate_of"
+OBJECTION_UPHELD = "objection_upheld"
+MANUAL_REVIEW_REJECTED = "manual_review_rejected"
+
+
+# --- registry -------------------------------------------------------------------------------
 
 async def on_hardship_file_opened(ctx: HandlerContext, e: HardshipFileOpened) -> None:
     await ctx.conn.execute(
-        "INSERT INTO hardship_files (household_id, org_code, kind, status, opened_on) "
-        "VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (household_id) DO UPDATE "
-        "SET status = 'open', opened_on = EXCLUDED.opened_on, closed_on = NULL",
-        e.household_id, e.org_code, e.kind.value, e.opened_on,
+        "INSERT INTO hardship_files (household_id, org_code, kind, status, opened_on, members) "
+        "VALUES ($1, $2, $3, 'open', $4, $5) ON CONFLICT (household_id) DO UPDATE "
+        "SET status = 'open', opened_on = EXCLUDED.opened_on, closed_on = NULL, members = EXCLUDED.members",
+        e.household_id, e.org_code, e.kind.value, e.opened_on, list(e.member_id_numbers),
     )
 
 
@@ -34,39 +56,196 @@ async def on_hardship_file_closed(ctx: HandlerContext, e: HardshipFileClosed) ->
 
 async def on_authorization_signed(ctx: HandlerContext, e: HouseholdCheckAuthorizationSigned) -> None:
     await ctx.conn.execute(
-        "INSERT INTO authorizations (household_id, org_code, signed_on, signatories) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (household_id) DO UPDATE "
-        "SET signed_on = EXCLUDED.signed_on, signatories = EXCLUDED.signatories",
-        e.household_id, e.org_code, e.signed_on, len(e.signatory_id_numbers),
+        "INSERT INTO authorizations (household_id, org_code, signed_on, signatories, signatory_ids) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id) DO UPDATE SET signed_on = EXCLUDED.signed_on, "
+        "signatories = EXCLUDED.signatories, signatory_ids = EXCLUDED.signatory_ids, revoked_on = NULL",
+        e.household_id, e.org_code, e.signed_on, len(e.signatory_id_numbers), list(e.signatory_id_numbers),
     )
 
 
-async def household_facts(conn: asyncpg.Connection, household_id: str | None) -> HouseholdFacts:
+async def on_authorization_revoked(ctx: HandlerContext, e: HouseholdCheckAuthorizationRevoked) -> None:
+    await ctx.conn.execute("UPDATE authorizations SET revoked_on = $2 WHERE household_id = $1",
+                           e.household_id, e.revoked_on)
+
+
+async def on_household_checked(ctx: HandlerContext, e: HouseholdCheckCompleted) -> None:
+    await ctx.conn.execute(
+        "INSERT INTO household_checks VALUES ($1, $2, $3) ON CONFLICT (household_id) DO UPDATE "
+        "SET checked_on = EXCLUDED.checked_on, passed = EXCLUDED.passed", e.household_id, e.checked_on, e.passed)
+
+
+async def on_warmth_visit(ctx: HandlerContext, e: WarmthVisitRecorded) -> None:
+    await ctx.conn.execute("INSERT INTO warmth_visits VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                           e.household_id, e.visited_on)
+
+
+async def on_gig_worker(ctx: HandlerContext, e: GigWorkerRegistered) -> None:
+    await ctx.conn.execute("INSERT INTO gig_workers VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                           e.household_id, e.worker_kind.value, e.registered_on)
+
+
+async def household_facts(conn: asyncpg.Connection, household_id: str | None, year: int) -> HouseholdFacts:
     if household_id is None:
         return HouseholdFacts()
     row = await conn.fetchrow(
-        "SELECT (SELECT status FROM hardship_files WHERE household_id = $1) AS hardship_file, "
-        "EXISTS (SELECT 1 FROM authorizations WHERE household_id = $1) AS authorization_signed",
-        household_id,
+        """SELECT f.status, f.members,
+                  CASE WHEN a.household_id IS NOT NULL AND a.revoked_on IS NULL THEN a.signatory_ids END AS signed,
+                  c.passed,
+                  EXISTS (SELECT 1 FROM warmth_visits w WHERE w.household_id = $1
+                          AND extract(year FROM w.visited_on) >= $2 - 1) AS visited,
+                  EXISTS (SELECT 1 FROM gig_workers g WHERE g.household_id = $1) AS gig
+           FROM (SELECT 1) one
+           LEFT JOIN hardship_files f ON f.household_id = $1
+           LEFT JOIN authorizations a ON a.household_id = $1
+           LEFT JOIN household_checks c ON c.household_id = $1""",
+        household_id, year,
     )
-    return HouseholdFacts(row["hardship_file"], row["authorization_signed"])
+    return HouseholdFacts(
+        hardship_file=row["status"], file_members=tuple(row["members"] or ()),
+        signatories=tuple(row["signed"]) if row["signed"] is not None else None,
+        check_passed=row["passed"], warmth_visited=row["visited"], gig_worker=row["gig"],
+    )
 
 
-def application_reviewer(policy: Policy):
+# --- decisions ------------------------------------------------------------------------------
+
+async def _emit(ctx: HandlerContext, application_id: str, event: Event) -> None:
+    version = await ctx.conn.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", f"review-{application_id}")
+    await eventstore.record(ctx.conn, f"review-{application_id}", version, [event], source=ctx.source, cause=ctx.envelope)
+
+
+async def _decide(ctx: HandlerContext, decision: ApplicationVerified | ApplicationRejected) -> None:
+    approved = isinstance(decision, ApplicationVerified)
+    await ctx.conn.execute(
+        "INSERT INTO decisions (application_id, org_code, decision, amount_fen, fund_sources, rule_id, "
+        "policy_version, reasons, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        decision.application_id, decision.org_code, "approved" if approved else "rejected",
+        decision.amount_fen if approved else 0, list(decision.fund_sources) if approved else [],
+        decision.rule_id, decision.policy_version,
+        [] if approved else list(decision.reasons), None if approved else decision.duplicate_of,
+    )
+    await ctx.conn.execute("UPDATE reviews SET status = $2 WHERE application_id = $1",
+                           decision.application_id, "approved" if approved else "rejected")
+    await _emit(ctx, decision.application_id, decision)
+
+
+async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
+    return await conn.fetchval("SELECT today FROM clock WHERE name = 'campaign'") or fallback
+
+
+async def _start_notice(ctx: HandlerContext, application_id: str) -> None:
+    row = await ctx.conn.fetchrow("SELECT entitlement, notice_days FROM reviews WHERE application_id = $1",
+                                  application_id)
+    verified = ApplicationVerified.model_validate(row["entitlement"])
+    published = notice(verified, await _today(ctx.conn, ctx.envelope.time.date()), row["notice_days"])
+    await ctx.conn.execute("UPDATE reviews SET status = 'in_notice', notice_ends_on = $2 WHERE application_id = $1",
+                           application_id, published.ends_on)
+    await _emit(ctx, application_id, published)
+
+
+def application_reviewer(book: PolicyBook):
     async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
-        decision = review(e, await household_facts(ctx.conn, e.household_id), policy)
-        approved = isinstance(decision, ApplicationVerified)
+        first = await ctx.conn.fetchval(
+            "INSERT INTO filings VALUES ($1, $2, $3, $4) ON CONFLICT (student_key, program, campaign_year) "
+            "DO UPDATE SET application_id = filings.application_id RETURNING application_id",
+            e.student_key, e.program.value, e.campaign_year, e.application_id,
+        )
+        policy = book.find(e.org_code, e.campaign_year)
         await ctx.conn.execute(
-            "INSERT INTO decisions (application_id, org_code, decision, amount_fen, fund_sources, "
-            "rule_id, policy_version, reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            e.application_id, e.org_code, "approved" if approved else "rejected",
-            decision.amount_fen if approved else 0,
-            list(decision.fund_sources) if approved else [],
-            decision.rule_id if approved else None, decision.policy_version,
-            [] if approved else list(decision.reasons),
+            "INSERT INTO reviews (application_id, org_code, filed_by_org, filed_by_user, status, notice_days) "
+            "VALUES ($1, $2, $3, $4, 'rejected', $5)",
+            e.application_id, e.org_code, e.filed_by_org, e.filed_by_user, policy.notice_days if policy else None,
         )
-        await eventstore.record(
-            ctx.conn, f"review-{e.application_id}", 0, [decision], source=ctx.source, cause=ctx.envelope
-        )
+        if first != e.application_id:
+            await _decide(ctx, ApplicationRejected(
+                application_id=e.application_id, org_code=e.org_code, reasons=(DUPLICATE_OF,),
+                policy_version=policy.version if policy else NO_POLICY_VERSION, duplicate_of=first))
+            return
+        outcome = review(e, await household_facts(ctx.conn, e.household_id, e.campaign_year), policy)
+        if isinstance(outcome, ApplicationRejected):
+            await _decide(ctx, outcome)
+            return
+        await ctx.conn.execute("UPDATE reviews SET entitlement = $2 WHERE application_id = $1",
+                               e.application_id, outcome.verified.model_dump(mode="json"))
+        if outcome.manual_review:
+            await ctx.conn.execute("UPDATE reviews SET status = 'manual_review' WHERE application_id = $1",
+                                   e.application_id)
+            await _emit(ctx, e.application_id, outcome.manual_review)
+        else:
+            await _start_notice(ctx, e.application_id)
 
     return on_application_submitted
+
+
+# --- people and time ------------------------------------------------------------------------
+
+async def _review_row(ctx: HandlerContext, application_id: str, status: str) -> asyncpg.Record:
+    row = await ctx.conn.fetchrow("SELECT * FROM reviews WHERE application_id = $1 FOR UPDATE", application_id)
+    if row is None or row["status"] != status:
+        raise Rejected("wrong_state", f"{application_id} is not in {status}")
+    return row
+
+
+def _not_the_filer(row: asyncpg.Record, org: str, user: str, ctx: HandlerContext) -> None:
+    if (row["filed_by_org"], row["filed_by_user"]) == (org, user):
+        raise Rejected("filer_cannot_decide", "the person who filed an application cannot decide on it")
+    if not ctx.authority.tree.may_act(org, row["org_code"]):
+        raise Rejected("org_out_of_scope", f"{org} may not decide for {row['org_code']}")
+
+
+async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
+    row = await _review_row(ctx, e.application_id, "manual_review")
+    _not_the_filer(row, e.reviewer_org, e.reviewer_user, ctx)
+    if e.outcome is ReviewOutcome.APPROVE:
+        await _start_notice(ctx, e.application_id)
+    else:
+        verified = ApplicationVerified.model_validate(row["entitlement"])
+        await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
+                                               reasons=(MANUAL_REVIEW_REJECTED,), policy_version=verified.policy_version))
+
+
+async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
+    row = await _review_row(ctx, e.application_id, "in_notice")
+    if not ctx.authority.tree.may_act(e.org_code, row["org_code"]) and not ctx.authority.tree.may_act(
+            row["org_code"], e.org_code):
+        raise Rejected("org_out_of_scope", f"{e.org_code} may not record objections for {row['org_code']}")
+    await ctx.conn.execute("INSERT INTO objections VALUES ($1, $2, 'open', $3, $4)",
+                           e.objection_id, e.application_id, e.org_code, e.summary)
+    await ctx.conn.execute("UPDATE reviews SET open_objections = open_objections + 1 WHERE application_id = $1",
+                           e.application_id)
+
+
+async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> None:
+    row = await _review_row(ctx, e.application_id, "in_notice")
+    _not_the_filer(row, e.resolver_org, e.resolver_user, ctx)
+    updated = await ctx.conn.execute(
+        "UPDATE objections SET status = $2 WHERE objection_id = $1 AND application_id = $3 AND status = 'open'",
+        e.objection_id, e.outcome.value, e.application_id)
+    if updated == "UPDATE 0":
+        raise Rejected("objection_not_open", f"objection {e.objection_id} is not open")
+    await ctx.conn.execute("UPDATE reviews SET open_objections = open_objections - 1 WHERE application_id = $1",
+                           e.application_id)
+    verified = ApplicationVerified.model_validate(row["entitlement"])
+    if e.outcome is ObjectionOutcome.UPHELD:
+        await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
+                                               reasons=(OBJECTION_UPHELD,), policy_version=verified.policy_version))
+    else:
+        await close_notices(ctx, await _today(ctx.conn, ctx.envelope.time.date()))
+
+
+async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
+    await ctx.conn.execute(
+        "INSERT INTO clock VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET today = GREATEST(clock.today, $2)",
+        e.clock, e.today)
+    await close_notices(ctx, await _today(ctx.conn, e.today))
+
+
+async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
+    """Every notice that ended with no open objection becomes approved for payment."""
+    rows = await ctx.conn.fetch(
+        "SELECT application_id, entitlement, notice_ends_on, open_objections FROM reviews "
+        "WHERE status = 'in_notice' AND notice_ends_on < $1 AND open_objections = 0 ORDER BY application_id FOR UPDATE",
+        today)
+    for row in rows:
+        if notice_is_over(row["notice_ends_on"], today, row["open_objections"]):
+            await _decide(ctx, ApplicationVerified.model_validate(row["entitlement"]))

@@ -10,55 +10,87 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.applications import Category, SchoolStage
+from contracts.applications import Category, DocumentKind, Program, SchoolStage, SchoolTier
 from contracts.funds import FundSource
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class TuitionCapped(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """The tuition actually paid per invoice, up to a cap (按学费发票实际支出，不超过上限)."""
+
+    model_config = _FROZEN
     kind: Literal["tuition_capped"]
     cap_fen: int = Field(gt=0)
 
 
 class Fixed(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _FROZEN
     kind: Literal["fixed"]
     fen: int = Field(gt=0)
     parameter: bool = Field(default=False, description="Not given by the seed: set by the union")
 
 
+class Services(BaseModel):
+    """No cash from this campaign: the student is served otherwise (jobs, training, posts)."""
+
+    model_config = _FROZEN
+    kind: Literal["services"]
+
+
 class Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _FROZEN
     id: str
     title: str
     note: str | None = None
     categories: tuple[Category, ...] = ()  # empty: any
+    programs: tuple[Program, ...] = ()
     stages: tuple[SchoolStage, ...] = ()
+    school_tiers: tuple[SchoolTier, ...] = ()
     new_entrant: bool | None = None  # None: either
     requires_hardship_file: bool
-    amount: Annotated[TuitionCapped | Fixed, Field(discriminator="kind")]
-    fund_sources: tuple[FundSource, ...] = Field(min_length=1)
+    new_entrants_first: bool = Field(default=False, description="同等条件优先考虑新入学")
+    amount: Annotated[TuitionCapped | Fixed | Services, Field(discriminator="kind")]
+    fund_sources: tuple[FundSource, ...] = ()
 
-    def matches(self, category: Category, stage: SchoolStage, new_entrant: bool) -> bool:
+    def matches(self, category: Category, program: Program, stage: SchoolStage, tier: SchoolTier | None,
+                new_entrant: bool) -> bool:
         return (
             (not self.categories or category in self.categories)
+            and (not self.programs or program in self.programs)
             and (not self.stages or stage in self.stages)
+            and (not self.school_tiers or tier in self.school_tiers)
             and (self.new_entrant is None or self.new_entrant == new_entrant)
         )
 
 
 class Policy(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _FROZEN
     policy: str
     title: str
-    province: str
+    province: str = Field(pattern=r"^\d{2}0000$")
     campaign_year: int
     source: str
+    notice_days: int = Field(default=5, ge=1, le=30, description="公示期（天）")
+    required_documents: dict[Program, tuple[DocumentKind, ...]] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = Field(min_length=1)
     version: str = ""
 
-    def rule_for(self, category: Category, stage: SchoolStage, new_entrant: bool) -> Rule | None:
-        return next((r for r in self.rules if r.matches(category, stage, new_entrant)), None)
+    def rule_for(self, category: Category, program: Program, stage: SchoolStage, tier: SchoolTier | None,
+                 new_entrant: bool) -> Rule | None:
+        return next((r for r in self.rules if r.matches(category, program, stage, tier, new_entrant)), None)
+
+
+class PolicyBook:
+    """The policies in force, by (province, campaign year)."""
+
+    def __init__(self, policies: list[Policy]) -> None:
+        self.by_key = {(p.province, p.campaign_year): p for p in policies}
+        if len(self.by_key) != len(policies):
+            raise ValueError("two policies for the same province and year")
+
+    def find(self, org_code: str, campaign_year: int) -> Policy | None:
+        return self.by_key.get((org_code[:2] + "0000", campaign_year))
 
 
 def parse_policy(text: str) -> Policy:
@@ -74,3 +106,7 @@ def load_policy(name_or_path: str) -> Policy:
         return parse_policy(path.read_text(encoding="utf-8"))
     bundled = resources.files("services.verification") / "policies" / f"{name_or_path}.json"
     return parse_policy(bundled.read_text(encoding="utf-8"))
+
+
+def load_book(names: str) -> PolicyBook:
+    return PolicyBook([load_policy(n.strip()) for n in names.split(",") if n.strip()])

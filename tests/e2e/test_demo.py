@@ -36,9 +36,12 @@ def test_every_application_gets_exactly_one_decision_row(demo_out):
         reader = csv.DictReader(f)
         rows = list(reader)
     assert reader.fieldnames[:5] == ["application_id", "decision", "amount_fen", "fund_source", "reasons"]
-    assert len(rows) == len({r["application_id"] for r in rows}) == N
+    assert len(rows) == len({r["application_id"] for r in rows}) == N + len(season.refiled_by_city)
     rejected = [r for r in rows if r["decision"] == "rejected"]
     assert len(rejected) == season.expected_rejections
+    duplicates = [r for r in rows if r["reasons"] == "duplicate_of"]
+    assert len(duplicates) == len(season.refiled_by_city)
+    assert all(r["duplicate_of"] in {x["application_id"] for x in rows} for r in duplicates)
     assert all(r["reasons"] and r["amount_fen"] == "0" for r in rejected)
     paid = [r for r in rows if r["payment_status"] == "settled"]
     assert paid and all(r["fund_source"].startswith("fund:") and int(r["amount_fen"]) > 0 for r in paid)

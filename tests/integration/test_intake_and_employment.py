@@ -10,15 +10,16 @@ from contracts.envelope import Envelope
 from contracts.registry import decode
 from contracts.topics import APPLICATIONS
 from services.intake.api import create_api
-from tests.factories import application, form
+from tests.factories import application, auth, form
 from tests.integration.services import running
 from tests.kafka_helpers import as_union, eventually, publish_events, read_topic
 
 
 async def test_filing_over_http_is_validated_idempotent_and_emitted(settings):
     async with running(settings, "intake") as (intake,):
-        api = create_api(lambda: intake.pool)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://intake") as client:
+        api = create_api(lambda: intake.pool, intake.authority)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://intake",
+                                     headers=auth("341602")) as client:
             first = await client.post("/v1/applications", json=form(1), headers={"x-correlation-id": "corr-1"})
             again = await client.post("/v1/applications", json=form(1))
             bad = await client.post("/v1/applications", json=form(2, bank_card="6228480000000000001"))

@@ -6,39 +6,54 @@ from types import SimpleNamespace
 
 from faststream.kafka.message import KafkaAckableMessage
 
-from contracts.applications import ApplicationVerified
+from contracts.applications import ApplicationInNotice, ApplicationVerified
 from contracts.envelope import Envelope
 from contracts.households import HardshipFileOpened, HardshipKind, HouseholdCheckAuthorizationSigned
 from contracts.registry import decode
+from contracts.reviews import ClockTicked
 from contracts.topics import APPLICATIONS, DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DECISIONS
 from services.shared import consumer, inbox
-from tests.factories import application, id_number
+from tests.factories import application
 from tests.integration.services import running
 from tests.kafka_helpers import as_union, eventually, publish, publish_events, read_topic
 
 
-def registry_for(*households: str, signed: bool = True):
+def registry_for(*apps, signed: bool = True):
+    """Open hardship files (and signed 附件5 authorizations) for the applicants' households."""
     events = []
-    for hh in households:
-        events.append(HardshipFileOpened(household_id=hh, org_code="341602", kind=HardshipKind.WORKER,
-                                         worker_id_number=id_number("342126", "19780101"), opened_on=dt.date(2022, 5, 1)))
+    for app in apps:
+        events.append(HardshipFileOpened(household_id=app.household_id, org_code=app.org_code,
+                                         kind=HardshipKind.WORKER, worker_id_number=app.worker.id_number,
+                                         opened_on=dt.date(2022, 5, 1)))
         if signed:
-            events.append(HouseholdCheckAuthorizationSigned(household_id=hh, org_code="341602",
+            events.append(HouseholdCheckAuthorizationSigned(household_id=app.household_id, org_code=app.org_code,
                                                             signed_on=dt.date(2023, 7, 20),
-                                                            signatory_id_numbers=(id_number("342126", "19780101"),)))
+                                                            signatory_id_numbers=(app.worker.id_number,)))
     return [(e, as_union(e)) for e in events]
+
+
+def tick(day: int):
+    event = ClockTicked(today=dt.date(2023, 8, day))
+    return [(event, as_union(event, "340000"))]
 
 
 async def decisions(db) -> dict[str, str]:
     return {r["application_id"]: r["decision"] for r in await db.fetch("SELECT * FROM verification.decisions")}
 
 
+async def reviews(db) -> dict[str, str]:
+    return {r["application_id"]: r["status"] for r in await db.fetch("SELECT * FROM verification.reviews")}
+
+
 async def test_approves_a_registered_family_and_rejects_the_others(settings, db):
     ok, unsigned, unknown = application(1), application(2), application(3)
     async with running(settings, "verification"):
-        await publish_events(settings, registry_for("hh-1") + registry_for("hh-2", signed=False))
-        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.hardship_files"), lambda n: n == 2)
+        await publish_events(settings, registry_for(ok) + registry_for(unsigned, signed=False) + tick(21))
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.clock"), lambda n: n == 1)
         await publish_events(settings, [(a, as_union(a)) for a in (ok, unsigned, unknown)])
+        in_review = await eventually(lambda: reviews(db), lambda r: len(r) == 3)
+        assert in_review[ok.application_id] == "in_notice" and ok.application_id not in await decisions(db)
+        await publish_events(settings, tick(27))
         result = await eventually(lambda: decisions(db), lambda d: len(d) == 3)
     assert result == {ok.application_id: "approved", unsigned.application_id: "rejected",
                       unknown.application_id: "rejected"}
@@ -49,6 +64,8 @@ async def test_approves_a_registered_family_and_rejects_the_others(settings, db)
     approved = [e for e in published if isinstance(e, ApplicationVerified)]
     assert [e.application_id for e in approved] == [ok.application_id]
     assert approved[0].amount_fen == 150_000 and approved[0].rule_id == "ah2023.archived.basic_education"
+    notices = [e for e in published if isinstance(e, ApplicationInNotice)]
+    assert [(n.starts_on, n.ends_on) for n in notices] == [(dt.date(2023, 8, 21), dt.date(2023, 8, 25))]
 
 
 async def test_the_same_event_twice_changes_nothing_more(settings, db):
@@ -57,10 +74,10 @@ async def test_the_same_event_twice_changes_nothing_more(settings, db):
     assert sentinel.key == first.key
     envelope = as_union(first)
     async with running(settings, "verification"):
-        await publish_events(settings, registry_for("hh-1", "hh-99"))
+        await publish_events(settings, registry_for(first, sentinel))
         await publish_events(settings, [(first, envelope), (first, envelope), (sentinel, as_union(sentinel))])
-        await eventually(lambda: decisions(db), lambda d: sentinel.application_id in d)
-    assert len(await decisions(db)) == 2
+        await eventually(lambda: reviews(db), lambda d: sentinel.application_id in d)
+    assert len(await reviews(db)) == 2
     assert await db.fetchval("SELECT count(*) FROM verification.events WHERE stream_id = $1",
                              f"review-{first.application_id}") == 1
     published = [decode(Envelope.from_bytes(r.value)) for r in await read_topic(settings, DECISIONS)]
@@ -69,16 +86,16 @@ async def test_the_same_event_twice_changes_nothing_more(settings, db):
 
 async def test_a_crash_between_db_commit_and_offset_commit_duplicates_nothing(settings, db, monkeypatch):
     apps = [application(i) for i in range(1, 21)]
-    households = [a.household_id for a in apps] + ["hh-100"]
+    late = application(100)
 
     async def lost_commit(self):  # the process dies after the DB commit, before the offset commit
         return None
 
     monkeypatch.setattr(KafkaAckableMessage, "ack", lost_commit)
     async with running(settings, "verification"):
-        await publish_events(settings, registry_for(*households))
+        await publish_events(settings, registry_for(*apps, late))
         await publish_events(settings, [(a, as_union(a)) for a in apps])
-        await eventually(lambda: decisions(db), lambda d: len(d) == 20)
+        await eventually(lambda: reviews(db), lambda d: len(d) == 20)
     monkeypatch.undo()
     redelivered = []
 
@@ -89,12 +106,11 @@ async def test_a_crash_between_db_commit_and_offset_commit_duplicates_nothing(se
         return first_time
 
     monkeypatch.setattr(consumer, "inbox", SimpleNamespace(claim=counting_claim))
-    late = application(100)
     async with running(settings, "verification"):  # restarts from the last committed offset: none
         await publish_events(settings, [(late, as_union(late))])
-        await eventually(lambda: decisions(db), lambda d: late.application_id in d)
+        await eventually(lambda: reviews(db), lambda d: late.application_id in d)
         await eventually(lambda: asyncio.sleep(0, len(redelivered)), lambda n: n == 20 + 42)
-    assert len(await decisions(db)) == 21
+    assert len(await reviews(db)) == 21
     assert await db.fetchval("SELECT count(*) FROM verification.events") == 21
     published = [Envelope.from_bytes(r.value) for r in await read_topic(settings, DECISIONS)]
     assert len(published) == len({e.id for e in published}) == 21
@@ -103,10 +119,10 @@ async def test_a_crash_between_db_commit_and_offset_commit_duplicates_nothing(se
 async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_rest_goes_on(settings, db):
     good = application(1)
     async with running(settings, "verification"):
-        await publish_events(settings, registry_for("hh-1"))
+        await publish_events(settings, registry_for(good))
         await publish(settings, [(APPLICATIONS, good.key, b"{not json"),
                                  (APPLICATIONS, good.key, as_union(good).to_bytes())])
-        await eventually(lambda: decisions(db), lambda d: good.application_id in d)
+        await eventually(lambda: reviews(db), lambda d: good.application_id in d)
         dead = await eventually(lambda: read_topic(settings, DEAD_LETTER, idle=0.5), lambda r: len(r) == 1)
     assert dead[0].value == b"{not json"
     reason = dict(dead[0].headers)[DEAD_LETTER_REASON_HEADER].decode()

@@ -1,46 +1,114 @@
-"""The review decision against the Anhui 2023 policy file."""
+"""Every rule of both policy files, table-driven: the decision, the amount in fen, the rule id."""
 
 import pytest
 
-from services.verification.domain import HouseholdFacts, review
-from services.verification.policy import load_policy
-from tests.factories import application
+from services.verification.domain import HouseholdFacts, Passed, review
+from services.verification.policy import load_book
+from tests.factories import ALL_DOCUMENTS, application, worker_id
 
-POLICY = load_policy("anhui-2023")
-OPEN = HouseholdFacts(hardship_file="open", authorization_signed=True)
+BOOK = load_book("anhui-2023,shaanxi-2023")
+AH, SX = "341602", "610200"
+W = worker_id(1)
+FILED = HouseholdFacts(hardship_file="open", signatories=(W,), check_passed=True)
+UNFILED = HouseholdFacts(signatories=(W,))
+VISITED = HouseholdFacts(signatories=(W,), warmth_visited=True)
+GIG = HouseholdFacts(signatories=(W,), gig_worker=True)
+NO_DOC = lambda kind: [d for d in ALL_DOCUMENTS if d["kind"] != kind]  # noqa: E731
 
+# (case, org, category, program, stage, tier, new, tuition, facts, extra) →
+#     (decision, fen, rule id) or ("rejected", 0, reason, rule id the application fell under)
 CASES = [
-    # (student overrides, other overrides, facts, decision, amount, rule or reasons)
-    ({"stage": "senior_secondary"}, {"tuition_invoice_fen": 150_000}, OPEN, "verified", 150_000, "ah2023.archived.basic_education"),
-    ({"stage": "primary"}, {"tuition_invoice_fen": 350_000}, OPEN, "verified", 200_000, "ah2023.archived.basic_education"),
-    ({"stage": "undergraduate", "new_entrant": True}, {}, OPEN, "verified", 300_000, "ah2023.archived.college_entrant"),
-    ({"stage": "higher_vocational", "new_entrant": False}, {}, OPEN, "verified", 200_000, "ah2023.archived.dream_plan"),
-    ({"stage": "special_education"}, {"category": "other"}, HouseholdFacts(None, True), "verified", 200_000, "ah2023.provincial.special_education"),
-    ({"stage": "undergraduate"}, {"category": "gig_or_migrant"}, HouseholdFacts(None, True), "verified", 200_000, "ah2023.provincial.college_not_archived"),
-    ({"stage": "senior_secondary"}, {}, HouseholdFacts(None, True), "rejected", 0, ("no_hardship_file",)),
-    ({"stage": "senior_secondary"}, {}, HouseholdFacts("closed", True), "rejected", 0, ("hardship_file_closed",)),
-    ({"stage": "senior_secondary"}, {}, HouseholdFacts("open", False), "rejected", 0, ("authorization_missing",)),
-    ({"stage": "primary"}, {"tuition_invoice_fen": 0}, OPEN, "rejected", 0, ("tuition_invoice_missing",)),
-    ({"stage": "senior_secondary"}, {"category": "gig_or_migrant"}, OPEN, "rejected", 0, ("no_matching_rule",)),
+    ("ah basic primary invoice", AH, "archived_family", "enrolment_aid", "primary", None, False, 150_000, FILED, {}, ("notice", 150_000, "ah2023.archived.basic_education")),
+    ("ah basic preschool invoice", AH, "archived_family", "enrolment_aid", "preschool", None, True, 80_000, FILED, {}, ("notice", 80_000, "ah2023.archived.basic_education")),
+    ("ah basic junior capped", AH, "archived_family", "dream_plan", "junior_secondary", None, False, 350_000, FILED, {}, ("notice", 200_000, "ah2023.archived.basic_education")),
+    ("ah basic senior at cap", AH, "archived_family", "enrolment_aid", "senior_secondary", None, False, 200_000, FILED, {}, ("notice", 200_000, "ah2023.archived.basic_education")),
+    ("ah basic vocational one fen over", AH, "archived_family", "enrolment_aid", "secondary_vocational", None, False, 200_001, FILED, {}, ("notice", 200_000, "ah2023.archived.basic_education")),
+    ("ah basic no invoice", AH, "archived_family", "enrolment_aid", "senior_secondary", None, False, 0, FILED, {}, ("rejected", 0, "tuition_invoice_missing", "ah2023.archived.basic_education")),
+    ("ah basic file closed", AH, "archived_family", "enrolment_aid", "primary", None, False, 100_000, HouseholdFacts("closed", (), (W,)), {}, ("rejected", 0, "hardship_file_closed", "ah2023.archived.basic_education")),
+    ("ah basic no file", AH, "archived_family", "enrolment_aid", "primary", None, False, 100_000, UNFILED, {}, ("rejected", 0, "no_hardship_file", "ah2023.archived.basic_education")),
+    ("ah entrant undergraduate", AH, "archived_family", "enrolment_aid", "undergraduate", None, True, 0, FILED, {}, ("notice", 300_000, "ah2023.archived.college_entrant")),
+    ("ah entrant higher vocational", AH, "archived_family", "enrolment_aid", "higher_vocational", None, True, 0, FILED, {}, ("notice", 300_000, "ah2023.archived.college_entrant")),
+    ("ah entrant postgraduate", AH, "archived_family", "enrolment_aid", "postgraduate", None, True, 0, FILED, {}, ("notice", 300_000, "ah2023.archived.college_entrant")),
+    ("ah dream plan undergraduate", AH, "archived_family", "dream_plan", "undergraduate", None, False, 0, FILED, {}, ("notice", 200_000, "ah2023.archived.dream_plan")),
+    ("ah dream plan higher vocational", AH, "archived_family", "dream_plan", "higher_vocational", None, False, 0, FILED, {}, ("notice", 200_000, "ah2023.archived.dream_plan")),
+    ("ah special education other", AH, "other", "enrolment_aid", "special_education", None, False, 0, UNFILED, {}, ("notice", 200_000, "ah2023.provincial.special_education")),
+    ("ah special education archived", AH, "archived_family", "dream_plan", "special_education", None, False, 0, FILED, {}, ("notice", 200_000, "ah2023.provincial.special_education")),
+    ("ah not archived entrant visited", AH, "warmth_visited", "enrolment_aid", "undergraduate", None, True, 0, VISITED, {}, ("notice", 200_000, "ah2023.provincial.college_not_archived")),
+    ("ah not archived in school visited", AH, "warmth_visited", "dream_plan", "undergraduate", None, False, 0, VISITED, {}, ("notice", 200_000, "ah2023.provincial.college_not_archived")),
+    ("ah warmth not evidenced", AH, "warmth_visited", "enrolment_aid", "undergraduate", None, True, 0, UNFILED, {}, ("rejected", 0, "category_not_evidenced", "ah2023.provincial.college_not_archived")),
+    ("ah gig worker vocational", AH, "gig_or_migrant", "enrolment_aid", "higher_vocational", None, True, 0, GIG, {}, ("notice", 200_000, "ah2023.provincial.college_not_archived")),
+    ("ah gig worker not registered", AH, "gig_or_migrant", "enrolment_aid", "higher_vocational", None, True, 0, UNFILED, {}, ("rejected", 0, "category_not_evidenced", "ah2023.provincial.college_not_archived")),
+    ("ah other postgraduate", AH, "other", "dream_plan", "postgraduate", None, False, 0, UNFILED, {}, ("notice", 200_000, "ah2023.provincial.college_not_archived")),
+    ("ah warmth primary no rule", AH, "warmth_visited", "enrolment_aid", "primary", None, False, 100_000, VISITED, {}, ("rejected", 0, "no_matching_rule", None)),
+    ("ah graduate employment", AH, "graduate", "sunshine_employment", "undergraduate", None, False, 0, UNFILED, {}, ("notice", 0, "ah2023.sunshine_employment.graduate")),
+    ("ah archived graduate employment", AH, "archived_family", "sunshine_employment", "higher_vocational", None, False, 0, FILED, {}, ("notice", 0, "ah2023.sunshine_employment.graduate")),
+    ("ah work study archived", AH, "archived_family", "work_study", "undergraduate", None, False, 0, FILED, {}, ("notice", 100_000, "ah2023.work_study.archived_college")),
+    ("ah work study not archived", AH, "warmth_visited", "work_study", "undergraduate", None, False, 0, VISITED, {}, ("rejected", 0, "no_matching_rule", None)),
+    ("ah golden blue collar archived", AH, "archived_family", "golden_blue_collar", "secondary_vocational", None, True, 0, FILED, {}, ("notice", 0, "ah2023.golden_blue_collar.vocational")),
+    ("ah golden blue collar liang hou sheng", AH, "liang_hou_sheng", "golden_blue_collar", "higher_vocational", None, True, 0, FILED, {}, ("notice", 0, "ah2023.golden_blue_collar.vocational")),
+    ("ah liang hou sheng cash no rule", AH, "liang_hou_sheng", "enrolment_aid", "secondary_vocational", None, True, 100_000, FILED, {}, ("rejected", 0, "no_matching_rule", None)),
+    ("ah authorization missing", AH, "archived_family", "enrolment_aid", "primary", None, False, 100_000, HouseholdFacts("open"), {}, ("rejected", 0, "authorization_missing", "ah2023.archived.basic_education")),
+    ("ah authorization incomplete", AH, "archived_family", "enrolment_aid", "primary", None, False, 100_000, HouseholdFacts("open", ("spouse-id",), (W,)), {}, ("rejected", 0, "authorization_incomplete", "ah2023.archived.basic_education")),
+    ("ah household check failed", AH, "archived_family", "enrolment_aid", "primary", None, False, 100_000, HouseholdFacts("open", (), (W,), False), {}, ("rejected", 0, "household_check_failed", "ah2023.archived.basic_education")),
+    ("ah authorization document missing", AH, "archived_family", "enrolment_aid", "primary", None, False, 100_000, FILED, {"documents": NO_DOC("household_check_authorization")}, ("rejected", 0, "documents_missing:household_check_authorization", "ah2023.archived.basic_education")),
+    ("ah not archived needs no archive form", AH, "warmth_visited", "enrolment_aid", "undergraduate", None, True, 0, VISITED, {"documents": NO_DOC("archive_form")}, ("notice", 200_000, "ah2023.provincial.college_not_archived")),
+    ("ah archived needs archive form", AH, "archived_family", "dream_plan", "undergraduate", None, False, 0, FILED, {"documents": NO_DOC("archive_form")}, ("rejected", 0, "documents_missing:archive_form", "ah2023.archived.dream_plan")),
+    ("ah relative of staff", AH, "archived_family", "enrolment_aid", "primary", None, False, 150_000, FILED, {"relative_of_staff": True}, ("manual_review", 150_000, "ah2023.archived.basic_education")),
+    ("ah no policy for 2022", AH, "archived_family", "enrolment_aid", "primary", None, False, 150_000, FILED, {"campaign_year": 2022}, ("rejected", 0, "no_policy_for_province_year", None)),
+    ("no policy for jiangsu", "320102", "archived_family", "enrolment_aid", "primary", None, False, 150_000, FILED, {}, ("rejected", 0, "no_policy_for_province_year", None)),
+    ("sx 985 entrant", SX, "archived_family", "enrolment_aid", "undergraduate", "985", True, 0, FILED, {}, ("notice", 500_000, "sx2023.archived.key_university")),
+    ("sx 211 entrant", SX, "archived_family", "enrolment_aid", "undergraduate", "211", True, 0, FILED, {}, ("notice", 500_000, "sx2023.archived.key_university")),
+    ("sx 985 postgraduate entrant", SX, "archived_family", "enrolment_aid", "postgraduate", "985", True, 0, FILED, {}, ("notice", 500_000, "sx2023.archived.key_university")),
+    ("sx ordinary university entrant", SX, "archived_family", "enrolment_aid", "undergraduate", None, True, 0, FILED, {}, ("notice", 300_000, "sx2023.archived.college_or_vocational")),
+    ("sx 985 in school", SX, "archived_family", "dream_plan", "undergraduate", "985", False, 0, FILED, {}, ("notice", 300_000, "sx2023.archived.college_or_vocational")),
+    ("sx secondary vocational entrant", SX, "archived_family", "enrolment_aid", "secondary_vocational", None, True, 0, FILED, {}, ("notice", 300_000, "sx2023.archived.college_or_vocational")),
+    ("sx higher vocational in school", SX, "archived_family", "dream_plan", "higher_vocational", None, False, 0, FILED, {}, ("notice", 300_000, "sx2023.archived.college_or_vocational")),
+    ("sx primary no rule", SX, "archived_family", "enrolment_aid", "primary", None, False, 100_000, FILED, {}, ("rejected", 0, "no_matching_rule", None)),
+    ("sx not archived no rule", SX, "warmth_visited", "enrolment_aid", "undergraduate", None, True, 0, VISITED, {}, ("rejected", 0, "no_matching_rule", None)),
+    ("sx graduate employment", SX, "graduate", "sunshine_employment", "undergraduate", None, False, 0, UNFILED, {}, ("notice", 0, "sx2023.sunshine_employment.graduate")),
+    ("sx 985 file closed", SX, "archived_family", "enrolment_aid", "undergraduate", "985", True, 0, HouseholdFacts("closed", (), (W,)), {}, ("rejected", 0, "hardship_file_closed", "sx2023.archived.key_university")),
+    ("sx admission proof missing", SX, "archived_family", "enrolment_aid", "undergraduate", "211", True, 0, FILED, {"documents": NO_DOC("admission_proof")}, ("rejected", 0, "documents_missing:admission_proof", "sx2023.archived.key_university")),
 ]
 
 
-@pytest.mark.parametrize(("student", "other", "facts", "decision", "amount", "expected"), CASES)
-def test_review_follows_the_policy(student, other, facts, decision, amount, expected):
-    result = review(application(student=student, **other), facts, POLICY)
-    assert result.policy_version == POLICY.version
-    if decision == "verified":
-        assert (result.amount_fen, result.rule_id) == (amount, expected)
+@pytest.mark.parametrize(("case", "org", "category", "program", "stage", "tier", "new", "tuition", "facts", "extra", "expected"),
+                         CASES, ids=[c[0] for c in CASES])
+def test_every_rule_of_both_policies(case, org, category, program, stage, tier, new, tuition, facts, extra, expected):
+    app = application(1, org_code=org, category=category, program=program, tuition_invoice_fen=tuition,
+                      student={"stage": stage, "school_tier": tier, "new_entrant": new}, **extra)
+    outcome = review(app, facts, BOOK.find(org, app.campaign_year))
+    decision, fen, rule_or_reason = expected[:3]
+    if decision == "rejected":
+        assert (outcome.reasons, outcome.rule_id, fen) == ((rule_or_reason,), expected[3], 0)
     else:
-        assert result.reasons == expected
+        assert isinstance(outcome, Passed)
+        assert (outcome.manual_review is not None) == (decision == "manual_review")
+        assert (outcome.verified.amount_fen, outcome.verified.rule_id) == (fen, rule_or_reason)
+        assert outcome.verified.policy_version == BOOK.find(org, 2023).version
+
+
+def test_the_table_covers_every_rule_of_every_policy():
+    covered = {c[-1][2] for c in CASES if c[-1][0] != "rejected"}
+    assert covered == {rule.id for policy in BOOK.by_key.values() for rule in policy.rules}
+    assert len(CASES) >= 40
+
+
+def test_new_entrants_come_first_where_the_policy_says_so():
+    entrant = application(1, category="other", student={"stage": "undergraduate", "new_entrant": True})
+    in_school = application(2, category="other", student={"stage": "undergraduate", "new_entrant": False})
+    policy = BOOK.find("341602", 2023)
+    in_school_facts = HouseholdFacts(signatories=(worker_id(2),))
+    assert review(entrant, UNFILED, policy).verified.priority < review(in_school, in_school_facts, policy).verified.priority
 
 
 def test_policy_version_changes_with_content():
+    from importlib import resources
+
     from services.verification.policy import parse_policy
 
-    text = (__import__("importlib").resources.files("services.verification") / "policies" / "anhui-2023.json").read_text()
-    assert parse_policy(text).version == POLICY.version
-    assert parse_policy(text.replace("200000", "210000", 1)).version != POLICY.version
+    text = (resources.files("services.verification") / "policies" / "anhui-2023.json").read_text(encoding="utf-8")
+    assert parse_policy(text).version == BOOK.find("341602", 2023).version
+    assert parse_policy(text.replace("200000", "210000", 1)).version != BOOK.find("341602", 2023).version
 
 
 def test_a_policy_with_a_float_amount_is_refused():

@@ -1,0 +1,55 @@
+"""The union tree and who may act where: an org acts only within its own subtree. Pure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Org:
+    code: str
+    name: str
+    parent: str | None
+
+
+class OrgTree:
+    def __init__(self, orgs: list[Org]) -> None:
+        self.orgs = {o.code: o for o in orgs}
+        unknown = [o.code for o in orgs if o.parent is not None and o.parent not in self.orgs]
+        if unknown:
+            raise ValueError(f"orgs with unknown parents: {unknown}")
+
+    def ancestors(self, code: str) -> list[str]:
+        """`code` and every org above it, nearest first."""
+        chain, seen = [], set()
+        while code in self.orgs and code not in seen:
+            chain.append(code)
+            seen.add(code)
+            code = self.orgs[code].parent
+        return chain
+
+    def may_act(self, actor: str, target: str) -> bool:
+        return actor in self.ancestors(target)
+
+    def province_of(self, code: str) -> str | None:
+        chain = self.ancestors(code)
+        return chain[-1] if chain else None
+
+    def name(self, code: str) -> str:
+        org = self.orgs.get(code)
+        return org.name if org else code
+
+
+def parse_tree(text: str) -> OrgTree:
+    return OrgTree([Org(o["code"], o["name"], o["parent"]) for o in json.loads(text)["orgs"]])
+
+
+@cache
+def load_tree(path: str | None = None) -> OrgTree:
+    if path:
+        return parse_tree(Path(path).read_text(encoding="utf-8"))
+    return parse_tree((resources.files("services.shared") / "data" / "unions.json").read_text(encoding="utf-8"))
