@@ -5,12 +5,13 @@ from __future__ import annotations
 from contracts.applications import (
     ApplicationInNotice,
     ApplicationRejected,
+    ApplicationSubmitted,
     ApplicationVerified,
     ManualReviewRequired,
 )
 from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled
-from contracts.topics import DECISIONS, LEDGER, PAYMENTS, REVIEWS
+from contracts.topics import APPLICATIONS, DECISIONS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
@@ -24,8 +25,9 @@ def create_service(settings: Settings) -> ServiceRuntime:
         subscriptions=(
             Subscription(
                 name="status",
-                topics=(DECISIONS, REVIEWS, LEDGER, PAYMENTS),
+                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS),
                 handlers={
+                    ApplicationSubmitted: handlers.on_submitted_elsewhere,
                     ApplicationVerified: handlers.on_verified,
                     ApplicationRejected: handlers.on_rejected,
                     ApplicationInNotice: handlers.on_in_notice,
