@@ -38,6 +38,10 @@ def _print_audit(report) -> None:
                   else f"[red]审计未通过 audit failed: {len(report.violations)} violation(s)[/red]")
 
 
+def _settings(endpoints) -> Settings:
+    return Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers, DATABASE_URL=endpoints.database_url)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from services.demo.run import play
     from services.demo.season import generate
@@ -51,9 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with infrastructure() as endpoints:
             console.print(f"基础设施 infrastructure: {endpoints.origin} "
                           f"(Kafka {endpoints.kafka_bootstrap_servers})")
-            settings = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
-                                DATABASE_URL=endpoints.database_url)
-            outcome = asyncio.run(play(settings, season, out, console))
+            outcome = asyncio.run(play(_settings(endpoints), season, out, console))
     p = outcome.progress
     table = Table(title=f"金秋助学 demo season: {args.applications} applications")
     table.add_column("measure")
@@ -122,8 +124,7 @@ async def _serve(settings: Settings, names: list[str]) -> None:
 def _run_services(names: list[str]) -> int:
     configure_logging(Settings().log_level)
     with infrastructure() as endpoints:
-        settings = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
-                            DATABASE_URL=endpoints.database_url)
+        settings = _settings(endpoints)
         if endpoints.origin != "environment":
             console.print(f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}\n"
                           f"DATABASE_URL={endpoints.database_url}")
@@ -144,6 +145,50 @@ def cmd_service(args: argparse.Namespace) -> int:
                       "(error code: endpoints_missing)[/red]")
         return 2
     return _run_services([args.name])
+
+
+def cmd_season_run(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from services.season.run import run_season
+
+    out, input_dir = Path(args.out), Path(args.input)
+    if not input_dir.is_dir():
+        console.print(f"[red]输入目录不存在 input directory not found: {input_dir} (error code: input_not_found)[/red]")
+        return 2
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    with (out / "logs" / "jinqiu.jsonl").open("w", encoding="utf-8") as log_file:
+        configure_logging(Settings().log_level, stream=log_file)
+        with infrastructure() as endpoints:
+            outcome = asyncio.run(run_season(_settings(endpoints), input_dir, out, args.org,
+                                             dt.date.fromisoformat(args.today), args.close_notice, console))
+    p = outcome.progress
+    table = Table(title=f"season run: {input_dir}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in [
+        ("rows 行数", outcome.rows), ("refused rows 退回修改", outcome.refused), ("filed 已受理", outcome.accepted),
+        ("registry rows refused 登记表错误", len(outcome.registry_problems)),
+        ("decided 已审核", p.decided), ("in notice 公示中", p.in_notice), ("manual review 待人工审核", p.manual_reviews),
+        ("approved 通过", p.approved), ("awaiting funds 待拨款", p.awaiting_funds),
+        ("ledger entries 账目", outcome.ledger_lines),
+        ("import seconds 导入耗时", f"{outcome.import_seconds:.1f}"),
+        ("import → last decision seconds", f"{outcome.import_to_last_decision:.1f}"),
+        ("rows per second 行/秒", f"{outcome.rows / outcome.import_to_last_decision:.0f}"),
+    ]:
+        table.add_row(label, str(value))
+    console.print(table)
+    console.print(f"outputs in {out}: decisions.csv, ledger.jsonl, import_report.json, errors-*.xlsx")
+    return 0
+
+
+def cmd_season_sample(args: argparse.Namespace) -> int:
+    from services.demo.season import generate
+    from services.season.samples import write_sample
+
+    bad = write_sample(generate(args.rows, args.seed), Path(args.out), args.bad_share, args.seed)
+    console.print(f"wrote {args.rows} applications ({len(bad)} with mistakes) and registry files to {args.out}")
+    return 0
 
 
 def cmd_asyncapi(args: argparse.Namespace) -> int:
@@ -171,6 +216,21 @@ def parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export", help="export the live ledger (DATABASE_URL) as ledger.jsonl")
     export.add_argument("--out", required=True)
     export.set_defaults(func=cmd_audit_export)
+    season = sub.add_parser("season", help="a union's own season").add_subparsers(dest="season_command",
+                                                                                    required=True)
+    run = season.add_parser("run", help="run the pipeline on a directory of input files (README: Input files)")
+    run.add_argument("--input", required=True)
+    run.add_argument("--out", required=True)
+    run.add_argument("--org", default="340000", help="the org the operator acts for (default: 340000)")
+    run.add_argument("--today", default="2023-08-21", help="campaign date: public notice starts then")
+    run.add_argument("--close-notice", action="store_true", help="then move the clock past the notice period")
+    run.set_defaults(func=cmd_season_run)
+    sample = season.add_parser("sample", help="write sample input files (a county spreadsheet with mistakes)")
+    sample.add_argument("--rows", type=int, default=10000)
+    sample.add_argument("--bad-share", type=float, default=0.05)
+    sample.add_argument("--seed", type=int, default=2023)
+    sample.add_argument("--out", required=True)
+    sample.set_defaults(func=cmd_season_sample)
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document of topics and events")
     asyncapi.add_argument("--out", required=True)
     asyncapi.set_defaults(func=cmd_asyncapi)

@@ -18,6 +18,7 @@ DECISION_COLUMNS = ("application_id", "decision", "amount_fen", "fund_source", "
 class Progress:
     reviewed: int
     manual_reviews: int
+    in_notice: int
     clock_set: bool
     decided: int
     approved: int
@@ -38,6 +39,7 @@ async def progress(conn: asyncpg.Connection) -> Progress:
     row = await conn.fetchrow("""
         SELECT (SELECT count(*) FROM verification.reviews) AS reviewed,
                (SELECT count(*) FROM verification.reviews WHERE status = 'manual_review') AS manual_reviews,
+               (SELECT count(*) FROM verification.reviews WHERE status = 'in_notice') AS in_notice,
                EXISTS (SELECT 1 FROM verification.clock) AS clock_set,
                (SELECT count(*) FROM verification.decisions) AS decided,
                (SELECT count(*) FROM verification.decisions WHERE decision = 'approved') AS approved,
@@ -59,14 +61,19 @@ async def progress(conn: asyncpg.Connection) -> Progress:
 
 
 async def decision_rows(conn: asyncpg.Connection) -> list[dict]:
+    """One row per reviewed application; `decision` is approved / rejected, or where the
+    application still waits (manual_review, in_notice)."""
     rows = await conn.fetch("""
-        SELECT d.application_id, d.decision, d.amount_fen, COALESCE(p.fund_account, '') AS fund_source,
-               array_to_string(d.reasons || COALESCE(ARRAY[p.reason], '{}'), ';') AS reasons,
+        SELECT r.application_id, COALESCE(d.decision, r.status) AS decision, COALESCE(d.amount_fen, 0) AS amount_fen,
+               COALESCE(p.fund_account, '') AS fund_source,
+               array_to_string(COALESCE(d.reasons, '{}') || COALESCE(ARRAY[p.reason], '{}'), ';') AS reasons,
                COALESCE(p.status, '') AS payment_status, COALESCE(d.rule_id, '') AS rule_id,
-               d.policy_version, d.org_code, COALESCE(d.duplicate_of, '') AS duplicate_of
-        FROM verification.decisions d
+               COALESCE(d.policy_version, '') AS policy_version, r.org_code,
+               COALESCE(d.duplicate_of, '') AS duplicate_of
+        FROM verification.reviews r
+        LEFT JOIN verification.decisions d USING (application_id)
         LEFT JOIN disbursement.payments p USING (application_id)
-        ORDER BY d.org_code, d.application_id
+        ORDER BY r.org_code, r.application_id
     """)
     return [dict(r) for r in rows]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import asyncpg
 import structlog
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -21,12 +21,14 @@ from contracts.reviews import (
     ObjectionResolved,
     ReviewOutcome,
 )
+from services.intake.bulk import error_workbook, import_sheet
 from services.intake.domain import ApplicationForm
 from services.intake.handlers import application_view, file_application, review_queue
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal, Refused
 
 log = structlog.get_logger(__name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _pool(request: Request) -> asyncpg.Pool:
@@ -97,7 +99,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
     @api.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
         log.warning("request_refused", code=exc.code)
-        status = {"unauthenticated": 401, "application_not_found": 404}.get(exc.code, 403)
+        status = {"unauthenticated": 401, "application_not_found": 404, "import_not_found": 404}.get(exc.code, 403)
         return JSONResponse(status_code=status, content={"errors": [
             {"code": exc.code, "message": exc.message, "field": None}]})
 
@@ -159,6 +161,29 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         return await act(pool, authority, principal, application_id, lambda view: ManualReviewDecided(
             application_id=application_id, outcome=form.outcome, reviewer_org=principal.org,
             reviewer_user=principal.user, note=form.note), filer_may_act=False)
+
+    @api.post("/v1/imports", status_code=201)
+    async def post_import(file: UploadFile, principal: CurrentPrincipal, pool: PoolDep,
+                          authority: AuthorityDep) -> JSONResponse:
+        """A county's spreadsheet (.xlsx or .csv, columns in the README): good rows are filed, bad
+        rows come back with row number, code and Chinese message, and as errors.xlsx."""
+        cid = structlog.contextvars.get_contextvars()["correlation_id"]
+        report, _, _ = await import_sheet(pool, authority, principal, file.filename or "upload.csv",
+                                          await file.read(), cid)
+        log.info("import_done", import_id=report.import_id, rows=report.rows, accepted=report.accepted,
+                 refused=len(report.refused_rows))
+        return JSONResponse(status_code=201, content=report.summary())
+
+    @api.get("/v1/imports/{import_id}/errors.xlsx")
+    async def get_import_errors(import_id: str, principal: CurrentPrincipal, pool: PoolDep,
+                                authority: AuthorityDep) -> Response:
+        row = await pool.fetchrow("SELECT * FROM imports WHERE import_id = $1", import_id)
+        if row is None:
+            raise Refused("import_not_found", "未找到该导入记录")
+        authority.require_scope(principal.org, row["org_code"])
+        content = error_workbook(row["header"], row["errors"]["problems"], row["errors"]["rows"])
+        return Response(content, media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="errors-{import_id}.xlsx"'})
 
     @api.get("/v1/review-queue")
     async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
