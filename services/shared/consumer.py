@@ -74,47 +74,71 @@ async def dead_letter(conn: asyncpg.Connection, record: ConsumerRecord, reason: 
     await outbox.enqueue(conn, DEAD_LETTER.name, key, record.value or b"", headers)
 
 
-async def handle_record(
-    conn: asyncpg.Connection, record: ConsumerRecord, handlers: Mapping[type[Event], Handler], source: str,
-    authority: Authority,
-) -> bool:
-    """Applies one record; True if it changed state."""
+class _HandlerFailed(Exception):
+    """A handler failed in the fast pass: the batch is rolled back and replayed carefully."""
+
+
+async def _decode(conn: asyncpg.Connection, record: ConsumerRecord, source: str) -> tuple[Envelope, Event] | None:
     try:
         envelope = Envelope.from_bytes(record.value or b"")
-        event = decode(envelope)
+        return envelope, decode(envelope)
     except (ValidationError, UnknownEventType, ValueError) as exc:
         await dead_letter(conn, record, f"undecodable: {exc}", source)
-        return False
-    handler = handlers.get(type(event))
-    if handler is None or not await inbox.claim(conn, envelope.id):
-        return False
-    bind_correlation(envelope.correlationid, envelope.id)
-    try:
-        authority.check_event(envelope, event)
-    except Refused as refusal:
-        log.warning("event_refused", code=refusal.code, orgcode=envelope.orgcode, type=envelope.type)
-        await dead_letter(conn, record, f"{refusal.code}: {refusal.message}", source)
-        return False
-    try:
-        async with conn.transaction():
-            await handler(HandlerContext(conn, envelope, source, authority), event)
-    except INFRASTRUCTURE_ERRORS:
-        raise
-    except Exception as exc:  # a handler bug or a refusal must not stop the partition
-        await dead_letter(conn, record, f"{type(exc).__name__}: {exc}", source)
-        return False
-    return True
+        return None
+
+
+async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
+                 handlers: Mapping[type[Event], Handler], source: str, authority: Authority, careful: bool) -> int:
+    """One pass over a batch. Fast: no savepoints, any handler error aborts the pass. Careful:
+    each handler in a savepoint, a failing event goes to the dead-letter topic, the rest go on."""
+    wanted = []
+    for record in records:
+        decoded = await _decode(conn, record, source)
+        if decoded and type(decoded[1]) in handlers:
+            wanted.append((record, *decoded))
+    fresh = await inbox.claim_many(conn, [envelope.id for _, envelope, _ in wanted]) if wanted else set()
+    applied = 0
+    for record, envelope, event in wanted:
+        if envelope.id not in fresh:
+            continue  # a redelivery, or the same event twice in this batch
+        fresh.discard(envelope.id)
+        bind_correlation(envelope.correlationid, envelope.id)
+        try:
+            authority.check_event(envelope, event)
+        except Refused as refusal:
+            log.warning("event_refused", code=refusal.code, orgcode=envelope.orgcode, type=envelope.type)
+            await dead_letter(conn, record, f"{refusal.code}: {refusal.message}", source)
+            continue
+        context = HandlerContext(conn, envelope, source, authority)
+        try:
+            if careful:
+                async with conn.transaction():
+                    await handlers[type(event)](context, event)
+            else:
+                await handlers[type(event)](context, event)
+        except INFRASTRUCTURE_ERRORS:
+            raise
+        except Exception as exc:  # a handler bug or a refusal must not stop the partition
+            if not careful:
+                raise _HandlerFailed from exc
+            await dead_letter(conn, record, f"{type(exc).__name__}: {exc}", source)
+            continue
+        applied += 1
+    return applied
 
 
 async def handle_batch(
     pool: asyncpg.Pool, records: tuple[ConsumerRecord, ...], handlers: Mapping[type[Event], Handler], source: str,
     authority: Authority,
 ) -> int:
-    async with pool.acquire() as conn, conn.transaction():
-        applied = 0
-        for record in records:
-            applied += await handle_record(conn, record, handlers, source, authority)
-    return applied
+    """Applies a batch in one transaction; returns how many events changed state."""
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                return await _apply(conn, records, handlers, source, authority, careful=False)
+        except _HandlerFailed:
+            async with conn.transaction():
+                return await _apply(conn, records, handlers, source, authority, careful=True)
 
 
 def subscribe(

@@ -1,15 +1,27 @@
-"""Per-service event store: streams of contract events with optimistic concurrency."""
+"""Per-service event store: streams of contract events with optimistic concurrency. Appending
+also queues the events in the outbox: one statement, in the caller's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 
 import asyncpg
 
 from contracts.base import Event
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, kafka_headers
 from contracts.registry import decode
-from services.shared import outbox
+
+_HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
+_APPEND = """
+    WITH stored AS (
+        INSERT INTO events (stream_id, version, event_id, type, data)
+        SELECT s, v, e::uuid, t, d::jsonb FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[])
+            AS u(s, v, e, t, d)
+    )
+    INSERT INTO outbox (topic, key, payload, headers)
+    SELECT topic, key, payload, $9::jsonb FROM unnest($6::text[], $7::text[], $8::bytea[]) AS o(topic, key, payload)
+"""
 
 
 class ConcurrencyError(RuntimeError):
@@ -23,11 +35,9 @@ async def load(conn: asyncpg.Connection, stream_id: str) -> list[Event]:
     return [decode(Envelope(source="/store", type=r["type"], data=r["data"])) for r in rows]
 
 
-async def record(
+async def append(
     conn: asyncpg.Connection,
-    stream_id: str,
-    expected_version: int,
-    events: list[Event],
+    items: Sequence[tuple[str, int, Event]],
     *,
     source: str,
     cause: Envelope | None = None,
@@ -35,27 +45,40 @@ async def record(
     correlationid: str | None = None,
     seal: Callable[[Envelope], Envelope] = lambda envelope: envelope,
 ) -> list[Envelope]:
-    """Append `events` to the stream and queue them for publishing, in the caller's transaction.
-    `seal` may sign each envelope (events published on behalf of a union)."""
+    """Append each (stream, version it gets, event) and queue it for publishing. `seal` may sign
+    each envelope (events published on behalf of a union)."""
     envelopes = [
-        seal(e.to_envelope(
+        seal(event.to_envelope(
             source=source,
             orgcode=orgcode or (cause.orgcode if cause else None),
             correlationid=correlationid or (cause.correlationid if cause else None),
             causationid=cause.id if cause else None,
         ))
-        for e in events
+        for _, _, event in items
     ]
+    if not items:
+        return envelopes
     try:
-        await conn.executemany(
-            "INSERT INTO events (stream_id, version, event_id, type, data) VALUES ($1,$2,$3,$4,$5)",
-            [
-                (stream_id, expected_version + i + 1, env.id, env.type, env.data)
-                for i, env in enumerate(envelopes)
-            ],
+        await conn.execute(
+            _APPEND,
+            [stream for stream, _, _ in items], [version for _, version, _ in items],
+            [env.id for env in envelopes], [env.type for env in envelopes],
+            [json.dumps(env.data, ensure_ascii=False) for env in envelopes],
+            [event.TOPIC.name for _, _, event in items], [event.key for _, _, event in items],
+            [env.to_bytes() for env in envelopes], _HEADERS,
         )
     except asyncpg.UniqueViolationError as exc:
-        raise ConcurrencyError(stream_id) from exc
-    for event, env in zip(events, envelopes, strict=True):
-        await outbox.enqueue(conn, event.TOPIC.name, event.key, env.to_bytes())
+        raise ConcurrencyError(", ".join(sorted({s for s, _, _ in items}))) from exc
     return envelopes
+
+
+async def record(
+    conn: asyncpg.Connection,
+    stream_id: str,
+    expected_version: int,
+    events: list[Event],
+    **context,
+) -> list[Envelope]:
+    """Append `events` to one stream whose current version is `expected_version`."""
+    items = [(stream_id, expected_version + i + 1, e) for i, e in enumerate(events)]
+    return await append(conn, items, **context)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncpg
 
 
-async def claim(conn: asyncpg.Connection, event_id: str) -> bool:
-    """True the first time this event id is seen; False on any redelivery."""
-    row = await conn.fetchval(
-        "INSERT INTO inbox (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1", event_id
+async def claim_many(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
+    """The ids among `event_ids` seen for the first time, all claimed in one statement."""
+    rows = await conn.fetch(
+        "INSERT INTO inbox (event_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING event_id",
+        event_ids,
     )
-    return row is not None
+    return {r["event_id"] for r in rows}

@@ -122,7 +122,3 @@ def notice(verified: ApplicationVerified, starts_on: dt.date, days: int) -> Appl
     return ApplicationInNotice(application_id=verified.application_id, org_code=verified.org_code,
                                starts_on=starts_on, ends_on=starts_on + dt.timedelta(days=days - 1),
                                amount_fen=verified.amount_fen, rule_id=verified.rule_id)
-
-
-def notice_is_over(ends_on: dt.date, today: dt.date, open_objections: int) -> bool:
-    return today > ends_on and open_objections == 0

@@ -28,7 +28,7 @@ from contracts.reviews import (
 )
 from services.shared import eventstore
 from services.shared.consumer import HandlerContext, Rejected
-from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, notice, notice_is_over, review
+from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, notice, review
 from services.verification.policy import PolicyBook
 
 DUPLICATE_OF = "duplicate_of"
@@ -84,11 +84,11 @@ async def on_gig_worker(ctx: HandlerContext, e: GigWorkerRegistered) -> None:
                            e.household_id, e.worker_kind.value, e.registered_on)
 
 
-async def household_facts(conn: asyncpg.Connection, household_id: str | None, year: int) -> HouseholdFacts:
-    if household_id is None:
-        return HouseholdFacts()
+async def household_facts(conn: asyncpg.Connection, household_id: str | None,
+                          year: int) -> tuple[HouseholdFacts, dt.date | None]:
+    """What the registry knows of the household, and the campaign date, in one query."""
     row = await conn.fetchrow(
-        """SELECT f.status, f.members,
+        """SELECT f.status, f.members, (SELECT today FROM clock WHERE name = 'campaign') AS today,
                   CASE WHEN a.household_id IS NOT NULL AND a.revoked_on IS NULL THEN a.signatory_ids END AS signed,
                   c.passed,
                   EXISTS (SELECT 1 FROM warmth_visits w WHERE w.household_id = $1
@@ -100,47 +100,43 @@ async def household_facts(conn: asyncpg.Connection, household_id: str | None, ye
            LEFT JOIN household_checks c ON c.household_id = $1""",
         household_id, year,
     )
-    return HouseholdFacts(
+    facts = HouseholdFacts(
         hardship_file=row["status"], file_members=tuple(row["members"] or ()),
         signatories=tuple(row["signed"]) if row["signed"] is not None else None,
         check_passed=row["passed"], warmth_visited=row["visited"], gig_worker=row["gig"],
     )
+    return (facts if household_id is not None else HouseholdFacts()), row["today"]
 
 
 # --- decisions ------------------------------------------------------------------------------
 
-async def _emit(ctx: HandlerContext, application_id: str, event: Event) -> None:
-    version = await ctx.conn.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", f"review-{application_id}")
-    await eventstore.record(ctx.conn, f"review-{application_id}", version, [event], source=ctx.source, cause=ctx.envelope)
+async def _transition(ctx: HandlerContext, application_id: str, status: str | None, event: Event,
+                      **columns: object) -> None:
+    """Move the review (status and other columns) and append its event, in two statements."""
+    sets = "".join(f", {name} = ${i}" for i, name in enumerate(columns, start=3))
+    version = await ctx.conn.fetchval(
+        f"UPDATE reviews SET status = COALESCE($2, status), version = version + 1{sets} "
+        "WHERE application_id = $1 RETURNING version", application_id, status, *columns.values())
+    await eventstore.record(ctx.conn, f"review-{application_id}", version - 1, [event],
+                            source=ctx.source, cause=ctx.envelope)
+
+
+async def _record_decisions(conn: asyncpg.Connection, decisions: list[ApplicationVerified | ApplicationRejected]) -> None:
+    rows = []
+    for d in decisions:
+        approved = isinstance(d, ApplicationVerified)
+        rows.append((d.application_id, d.org_code, "approved" if approved else "rejected",
+                     d.amount_fen if approved else 0, list(d.fund_sources) if approved else [], d.rule_id,
+                     d.policy_version, [] if approved else list(d.reasons), None if approved else d.duplicate_of))
+    await conn.executemany(
+        "INSERT INTO decisions (application_id, org_code, decision, amount_fen, fund_sources, rule_id, "
+        "policy_version, reasons, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows)
 
 
 async def _decide(ctx: HandlerContext, decision: ApplicationVerified | ApplicationRejected) -> None:
-    approved = isinstance(decision, ApplicationVerified)
-    await ctx.conn.execute(
-        "INSERT INTO decisions (application_id, org_code, decision, amount_fen, fund_sources, rule_id, "
-        "policy_version, reasons, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        decision.application_id, decision.org_code, "approved" if approved else "rejected",
-        decision.amount_fen if approved else 0, list(decision.fund_sources) if approved else [],
-        decision.rule_id, decision.policy_version,
-        [] if approved else list(decision.reasons), None if approved else decision.duplicate_of,
-    )
-    await ctx.conn.execute("UPDATE reviews SET status = $2 WHERE application_id = $1",
-                           decision.application_id, "approved" if approved else "rejected")
-    await _emit(ctx, decision.application_id, decision)
-
-
-async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
-    return await conn.fetchval("SELECT today FROM clock WHERE name = 'campaign'") or fallback
-
-
-async def _start_notice(ctx: HandlerContext, application_id: str) -> None:
-    row = await ctx.conn.fetchrow("SELECT entitlement, notice_days FROM reviews WHERE application_id = $1",
-                                  application_id)
-    verified = ApplicationVerified.model_validate(row["entitlement"])
-    published = notice(verified, await _today(ctx.conn, ctx.envelope.time.date()), row["notice_days"])
-    await ctx.conn.execute("UPDATE reviews SET status = 'in_notice', notice_ends_on = $2 WHERE application_id = $1",
-                           application_id, published.ends_on)
-    await _emit(ctx, application_id, published)
+    await _record_decisions(ctx.conn, [decision])
+    status = "approved" if isinstance(decision, ApplicationVerified) else "rejected"
+    await _transition(ctx, decision.application_id, status, decision)
 
 
 def application_reviewer(book: PolicyBook):
@@ -151,30 +147,33 @@ def application_reviewer(book: PolicyBook):
             e.student_key, e.program.value, e.campaign_year, e.application_id,
         )
         policy = book.find(e.org_code, e.campaign_year)
+        facts, today = await household_facts(ctx.conn, e.household_id, e.campaign_year)
+        if first != e.application_id:
+            outcome = ApplicationRejected(
+                application_id=e.application_id, org_code=e.org_code, reasons=(DUPLICATE_OF,),
+                policy_version=policy.version if policy else NO_POLICY_VERSION, duplicate_of=first)
+        else:
+            outcome = review(e, facts, policy)
         await ctx.conn.execute(
             "INSERT INTO reviews (application_id, org_code, filed_by_org, filed_by_user, status, notice_days) "
-            "VALUES ($1, $2, $3, $4, 'rejected', $5)",
+            "VALUES ($1, $2, $3, $4, 'submitted', $5)",
             e.application_id, e.org_code, e.filed_by_org, e.filed_by_user, policy.notice_days if policy else None,
         )
-        if first != e.application_id:
-            await _decide(ctx, ApplicationRejected(
-                application_id=e.application_id, org_code=e.org_code, reasons=(DUPLICATE_OF,),
-                policy_version=policy.version if policy else NO_POLICY_VERSION, duplicate_of=first))
-            return
-        outcome = review(e, await household_facts(ctx.conn, e.household_id, e.campaign_year), policy)
         if isinstance(outcome, ApplicationRejected):
             await _decide(ctx, outcome)
-            return
-        await ctx.conn.execute("UPDATE reviews SET entitlement = $2 WHERE application_id = $1",
-                               e.application_id, outcome.verified.model_dump(mode="json"))
-        if outcome.manual_review:
-            await ctx.conn.execute("UPDATE reviews SET status = 'manual_review' WHERE application_id = $1",
-                                   e.application_id)
-            await _emit(ctx, e.application_id, outcome.manual_review)
+        elif outcome.manual_review:
+            await _transition(ctx, e.application_id, "manual_review", outcome.manual_review,
+                              entitlement=outcome.verified.model_dump(mode="json"))
         else:
-            await _start_notice(ctx, e.application_id)
+            published = notice(outcome.verified, today or ctx.envelope.time.date(), policy.notice_days)
+            await _transition(ctx, e.application_id, "in_notice", published,
+                              entitlement=outcome.verified.model_dump(mode="json"), notice_ends_on=published.ends_on)
 
     return on_application_submitted
+
+
+async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
+    return await conn.fetchval("SELECT today FROM clock WHERE name = 'campaign'") or fallback
 
 
 # --- people and time ------------------------------------------------------------------------
@@ -197,7 +196,9 @@ async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) 
     row = await _review_row(ctx, e.application_id, "manual_review")
     _not_the_filer(row, e.reviewer_org, e.reviewer_user, ctx)
     if e.outcome is ReviewOutcome.APPROVE:
-        await _start_notice(ctx, e.application_id)
+        verified = ApplicationVerified.model_validate(row["entitlement"])
+        published = notice(verified, await _today(ctx.conn, ctx.envelope.time.date()), row["notice_days"])
+        await _transition(ctx, e.application_id, "in_notice", published, notice_ends_on=published.ends_on)
     else:
         verified = ApplicationVerified.model_validate(row["entitlement"])
         await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
@@ -241,11 +242,13 @@ async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
 
 
 async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
-    """Every notice that ended with no open objection becomes approved for payment."""
+    """Every notice that ended with no open objection becomes approved for payment, all at once."""
     rows = await ctx.conn.fetch(
-        "SELECT application_id, entitlement, notice_ends_on, open_objections FROM reviews "
-        "WHERE status = 'in_notice' AND notice_ends_on < $1 AND open_objections = 0 ORDER BY application_id FOR UPDATE",
-        today)
-    for row in rows:
-        if notice_is_over(row["notice_ends_on"], today, row["open_objections"]):
-            await _decide(ctx, ApplicationVerified.model_validate(row["entitlement"]))
+        "UPDATE reviews SET status = 'approved', version = version + 1 "
+        "WHERE status = 'in_notice' AND notice_ends_on < $1 AND open_objections = 0 "
+        "RETURNING application_id, entitlement, version", today)
+    decisions = [ApplicationVerified.model_validate(r["entitlement"]) for r in rows]
+    await _record_decisions(ctx.conn, decisions)
+    await eventstore.append(ctx.conn, [(f"review-{r['application_id']}", r["version"], d)
+                                       for r, d in zip(rows, decisions, strict=True)],
+                            source=ctx.source, cause=ctx.envelope)

@@ -99,13 +99,12 @@ async def test_a_crash_between_db_commit_and_offset_commit_duplicates_nothing(se
     monkeypatch.undo()
     redelivered = []
 
-    async def counting_claim(conn, event_id):
-        first_time = await inbox.claim(conn, event_id)
-        if not first_time:
-            redelivered.append(event_id)
+    async def counting_claim(conn, event_ids):
+        first_time = await inbox.claim_many(conn, event_ids)
+        redelivered.extend(i for i in event_ids if i not in first_time)
         return first_time
 
-    monkeypatch.setattr(consumer, "inbox", SimpleNamespace(claim=counting_claim))
+    monkeypatch.setattr(consumer, "inbox", SimpleNamespace(claim_many=counting_claim))
     async with running(settings, "verification"):  # restarts from the last committed offset: none
         await publish_events(settings, [(late, as_union(late))])
         await eventually(lambda: reviews(db), lambda d: late.application_id in d)
