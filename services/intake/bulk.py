@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from pydantic import ValidationError
 
 from services.intake.domain import ApplicationForm
-from services.intake.handlers import file_application
+from services.intake.handlers import file_applications
 from services.intake.spreadsheet import RowError, column_map, read_table, to_form
 from services.shared.authority import Authority, Principal, Refused
 
@@ -90,17 +90,21 @@ async def import_sheet(pool: asyncpg.Pool, authority: Authority, principal: Prin
     except RowError as e:
         report.problems.append(RowProblem(1, e.code, e.field, e.message))
         return report, [], []
-    for start in range(0, len(good), CHUNK):
+    in_scope = []
+    for n, form in good:
+        try:
+            authority.require_scope(principal.org, form.org_code)
+            in_scope.append((n, form))
+        except Refused as refusal:
+            report.problems.append(RowProblem(n, refusal.code, "org_code", refusal.message))
+    for start in range(0, len(in_scope), CHUNK):
+        chunk = in_scope[start:start + CHUNK]
         async with pool.acquire() as conn, conn.transaction():
-            for n, form in good[start:start + CHUNK]:
-                try:
-                    filed = await file_application(conn, form, principal, authority, correlation_id)
-                except Refused as refusal:
-                    report.problems.append(RowProblem(n, refusal.code, "org_code", refusal.message))
-                    continue
-                report.application_ids[n] = filed.application_id
-                report.accepted += filed.created
-                report.already_filed += not filed.created
+            filed = await file_applications(conn, [form for _, form in chunk], principal, authority, correlation_id)
+        for (n, _), one in zip(chunk, filed, strict=True):
+            report.application_ids[n] = one.application_id
+            report.accepted += one.created
+            report.already_filed += not one.created
     await pool.execute(
         "INSERT INTO imports (import_id, org_code, filename, rows, accepted, refused, errors, header) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

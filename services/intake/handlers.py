@@ -30,26 +30,36 @@ class Filed:
     created: bool
 
 
+async def file_applications(
+    conn: asyncpg.Connection, forms: list[ApplicationForm], principal: Principal, authority: Authority,
+    correlation_id: str,
+) -> list[Filed]:
+    """Store and emit ApplicationSubmitted once per (org, submission id), for many forms in two
+    statements, in the caller's transaction. The caller has checked each form's scope."""
+    events = [submit(form, principal.org, principal.user) for form in forms]
+    history = [{"status": "submitted", "by": principal.org, "user": principal.user, "at": datetime.now(UTC).isoformat()}]
+    created = {r["application_id"] for r in await conn.fetch(
+        "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
+        "filed_by_user) SELECT a, s, o, 'submitted', $4::jsonb, $5, $6 FROM unnest($1::text[], $2::text[], $3::text[]) "
+        "AS u(a, s, o) ON CONFLICT DO NOTHING RETURNING application_id",
+        [e.application_id for e in events], [f.submission_id for f in forms], [f.org_code for f in forms],
+        history, principal.org, principal.user,
+    )}
+    first_of_each = {e.application_id: e for e in reversed(events) if e.application_id in created}
+    await eventstore.append(
+        conn, [(f"application-{e.application_id}", 1, e) for e in first_of_each.values()],
+        source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.sign_as,
+    )
+    return [Filed(e.application_id, created=e.application_id in created) for e in events]
+
+
 async def file_application(
     conn: asyncpg.Connection, form: ApplicationForm, principal: Principal, authority: Authority, correlation_id: str
 ) -> Filed:
-    """Store and emit ApplicationSubmitted once per (org, submission id), in the caller's transaction."""
+    """One filing: refused outside the filer's subtree."""
     authority.require_scope(principal.org, form.org_code)
-    event = submit(form, principal.org, principal.user)
-    inserted = await conn.fetchval(
-        "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
-        "filed_by_user) VALUES ($1, $2, $3, 'submitted', $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
-        event.application_id, form.submission_id, form.org_code,
-        [{"status": "submitted", "by": principal.org, "user": principal.user, "at": datetime.now(UTC).isoformat()}],
-        principal.org, principal.user,
-    )
-    if inserted is None:
-        return Filed(event.application_id, created=False)
-    await eventstore.record(
-        conn, f"application-{event.application_id}", 0, [event],
-        source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.sign_as,
-    )
-    return Filed(event.application_id, created=True)
+    (filed,) = await file_applications(conn, [form], principal, authority, correlation_id)
+    return filed
 
 
 async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
