@@ -1,0 +1,55 @@
+"""`jinqiu season run` on a county's own files, as a new user would run it."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from services.demo.season import generate
+from services.season.samples import write_sample
+
+JINQIU = str(Path(sys.executable).parent / "jinqiu")
+ROWS, BAD_SHARE, SEED = 300, 0.05, 11
+
+
+def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoints, tmp_path):
+    bad_rows = write_sample(generate(ROWS, SEED), tmp_path / "in", BAD_SHARE, SEED)
+    _create_database(endpoints, "season")
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+           "DATABASE_URL": endpoints.database_url.rsplit("/", 1)[0] + "/season", "JINQIU_NAMESPACE": "season."}
+    done = subprocess.run([JINQIU, "season", "run", "--input", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+                           "--close-notice"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    report = json.loads((tmp_path / "out" / "import_report.json").read_text(encoding="utf-8"))["imports"][0]
+    assert report["rows"] == ROWS and report["refused"] == len(bad_rows) == round(ROWS * BAD_SHARE)
+    assert sorted({e["row"] for e in report["errors"]}) == bad_rows
+    assert all(e["code"] and e["message"] and e["column"] for e in report["errors"])
+
+    sheet = load_workbook(tmp_path / "out" / "errors-applications.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "行号" and rows[0][-2:] == ("错误代码", "错误说明")
+    assert [r[0] for r in rows[1:]] == bad_rows
+
+    with (tmp_path / "out" / "decisions.csv").open(encoding="utf-8") as f:
+        decisions = list(csv.DictReader(f))
+    assert len(decisions) == report["accepted"] == ROWS - len(bad_rows)
+    assert {d["decision"] for d in decisions} <= {"approved", "rejected", "manual_review"}
+    assert any(d["decision"] == "approved" and int(d["amount_fen"]) > 0 for d in decisions)
+
+
+def _create_database(endpoints, name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def create() -> None:
+        conn = await asyncpg.connect(endpoints.database_url)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+
+    asyncio.run(create())
