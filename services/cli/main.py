@@ -106,6 +106,8 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 async def _serve(settings: Settings, names: list[str]) -> None:
     from services.system import IntakeHttp, start_services, stop_services
 
+    if not settings.api_tokens and "intake" in names:
+        console.print("[yellow]JINQIU_API_TOKENS is not set: intake will answer 401 to every request[/yellow]")
     runtimes = await start_services(settings, names)
     http = IntakeHttp(runtimes["intake"], settings.intake_host, settings.intake_port) if "intake" in runtimes else None
     if http:
