@@ -30,7 +30,6 @@ class Progress:
     in_flight: int
     ledger_entries: int
     households: int
-    authorizations: int
     graduates: int
     graduates_progressed: int
 
@@ -52,7 +51,6 @@ async def progress(conn: asyncpg.Connection) -> Progress:
                (SELECT count(*) FROM disbursement.payments WHERE status = 'instructed') AS in_flight,
                (SELECT sequence FROM disbursement.ledger_head) AS ledger_entries,
                (SELECT count(*) FROM verification.hardship_files) AS households,
-               (SELECT count(*) FROM verification.authorizations) AS authorizations,
                (SELECT count(*) FROM employment.graduates) AS graduates,
                (SELECT count(*) FROM employment.graduates WHERE jsonb_array_length(history) > 0)
                    AS graduates_progressed

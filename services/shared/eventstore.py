@@ -10,7 +10,6 @@ import asyncpg
 
 from contracts.base import Event
 from contracts.envelope import Envelope, kafka_headers
-from contracts.registry import decode
 
 _HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
 _APPEND = """
@@ -26,13 +25,6 @@ _APPEND = """
 
 class ConcurrencyError(RuntimeError):
     """Another writer appended to the stream first; reload and decide again."""
-
-
-async def load(conn: asyncpg.Connection, stream_id: str) -> list[Event]:
-    rows = await conn.fetch(
-        "SELECT type, data FROM events WHERE stream_id = $1 ORDER BY version", stream_id
-    )
-    return [decode(Envelope(source="/store", type=r["type"], data=r["data"])) for r in rows]
 
 
 async def append(

@@ -35,10 +35,6 @@ class OrgTree:
     def may_act(self, actor: str, target: str) -> bool:
         return actor in self.ancestors(target)
 
-    def province_of(self, code: str) -> str | None:
-        chain = self.ancestors(code)
-        return chain[-1] if chain else None
-
     def name(self, code: str) -> str:
         org = self.orgs.get(code)
         return org.name if org else code

@@ -8,7 +8,14 @@ from faststream.kafka.message import KafkaAckableMessage
 
 from contracts.applications import ApplicationInNotice, ApplicationVerified
 from contracts.envelope import Envelope
-from contracts.households import HardshipFileOpened, HardshipKind, HouseholdCheckAuthorizationSigned
+from contracts.households import (
+    HardshipFileOpened,
+    HardshipKind,
+    HouseholdCheckAuthorizationRevoked,
+    HouseholdCheckAuthorizationSigned,
+    HouseholdCheckCompleted,
+    WarmthVisitRecorded,
+)
 from contracts.registry import decode
 from contracts.reviews import ClockTicked
 from contracts.topics import APPLICATIONS, DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DECISIONS
@@ -126,3 +133,33 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_rest_goes_
     assert dead[0].value == b"{not json"
     reason = dict(dead[0].headers)[DEAD_LETTER_REASON_HEADER].decode()
     assert reason.startswith("undecodable")
+
+
+async def test_registry_events_from_any_union_level_shape_the_review(settings, db):
+    revoked, failed_check, visited = application(1), application(2), application(3, category="warmth_visited",
+                                                                             student={"stage": "undergraduate"})
+    city = "341600"
+    registry = registry_for(revoked, failed_check) + [
+        (e, as_union(e, city)) for e in (
+            HouseholdCheckAuthorizationRevoked(household_id=revoked.household_id, org_code="341602",
+                                               revoked_on=dt.date(2023, 8, 1)),
+            HouseholdCheckCompleted(household_id=failed_check.household_id, org_code="341602",
+                                    checked_on=dt.date(2023, 8, 2), passed=False),
+            WarmthVisitRecorded(household_id=visited.household_id, org_code="341602", visited_on=dt.date(2023, 1, 20),
+                                worker_id_number=visited.worker.id_number),
+            HouseholdCheckAuthorizationSigned(household_id=visited.household_id, org_code="341602",
+                                              signed_on=dt.date(2023, 7, 1),
+                                              signatory_id_numbers=(visited.worker.id_number,)),
+        )]
+    async with running(settings, "verification"):
+        await publish_events(settings, registry)
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.warmth_visits"), lambda n: n == 1)
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.authorizations "
+                                             "WHERE revoked_on IS NOT NULL"), lambda n: n == 1)
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.household_checks"), lambda n: n == 1)
+        await publish_events(settings, [(a, as_union(a)) for a in (revoked, failed_check, visited)])
+        found = await eventually(lambda: reviews(db), lambda r: len(r) == 3)
+    reasons = {r["application_id"]: r["reasons"] for r in await db.fetch("SELECT * FROM verification.decisions")}
+    assert reasons == {revoked.application_id: ["authorization_missing"],
+                       failed_check.application_id: ["household_check_failed"]}
+    assert found[visited.application_id] == "in_notice"
