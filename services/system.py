@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from services.disbursement.app import create_service as disbursement
@@ -62,3 +69,55 @@ class IntakeHttp:
         self.server.should_exit = True
         if self._task:
             await self._task
+
+
+class ServiceProcesses:
+    """The four services as separate `jinqiu service NAME` processes, as operators run them:
+    each with its own interpreter (the machine's cores are shared out) and its own log file."""
+
+    def __init__(self, settings: Settings, log_dir: Path, intake_port: int) -> None:
+        self.settings, self.log_dir, self.port = settings, log_dir, intake_port
+        self.url = f"http://127.0.0.1:{intake_port}"
+        self.processes: dict[str, asyncio.subprocess.Process] = {}
+
+    def _env(self, name: str) -> dict[str, str]:
+        s = self.settings
+        values = {"KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers, "DATABASE_URL": s.database_url,
+                  "JINQIU_NAMESPACE": s.namespace, "JINQIU_API_TOKENS": s.api_tokens,
+                  "JINQIU_SIGNING_KEYS": s.signing_keys, "JINQIU_POLICY_FILES": s.policy_files,
+                  "JINQIU_INTAKE_HOST": "127.0.0.1", "JINQIU_INTAKE_PORT": str(self.port),
+                  "JINQIU_LOG_FILE": str(self.log_dir / f"{name}.jsonl"), "JINQIU_LOG_LEVEL": s.log_level}
+        return {**os.environ, **{k: v for k, v in values.items() if v is not None}}
+
+    async def start(self, timeout: float = 60.0) -> None:
+        for name in SERVICES:
+            self.processes[name] = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.cli.main", "service", name, env=self._env(name),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(base_url=self.url, timeout=1) as client:
+            while True:
+                await self._check_alive()
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/healthz")).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise TimeoutError("intake did not answer /healthz")
+                await asyncio.sleep(0.2)
+
+    async def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.returncode is not None:
+                error = (await process.stderr.read()).decode(errors="replace")[-2000:]
+                raise RuntimeError(f"service {name} exited with {process.returncode}: {error}")
+
+    async def stop(self) -> None:
+        for process in self.processes.values():
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()

@@ -124,9 +124,12 @@ async def _serve(settings: Settings, names: list[str]) -> None:
 
 
 def _run_services(names: list[str]) -> int:
-    configure_logging(Settings().log_level)
+    base = Settings()
+    log_file = open(base.log_file, "a", encoding="utf-8", buffering=1) if base.log_file else None  # noqa: SIM115
+    configure_logging(base.log_level, stream=log_file)
     with infrastructure() as endpoints:
-        settings = _settings(endpoints)
+        settings = base.model_copy(update={"kafka_bootstrap_servers": endpoints.kafka_bootstrap_servers,
+                                           "database_url": endpoints.database_url})
         if endpoints.origin != "environment":
             console.print(f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}\n"
                           f"DATABASE_URL={endpoints.database_url}")

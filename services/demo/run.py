@@ -35,7 +35,7 @@ from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season
 from services.shared.authority import Authority
 from services.shared.kafka import make_producer
 from services.shared.settings import Settings
-from services.system import IntakeHttp, prepare_broker, start_services, stop_services
+from services.system import ServiceProcesses, prepare_broker
 
 NOTICE_STARTS = dt.date(YEAR, 8, 21)
 NOTICE_OVER = dt.date(YEAR, 8, 27)
@@ -154,19 +154,18 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
     producer = make_producer(settings)
     await producer.start()
     opening = [*season.funds, *season.registry, ClockTicked(today=NOTICE_STARTS)]
-    # Union levels publish funds, registry and the date while the services join their groups.
-    runtimes, *_ = await asyncio.gather(
-        start_services(settings), bank.start(), publish_as_unions(producer, authority, opening, settings.namespace))
-    http = IntakeHttp(runtimes["intake"], "127.0.0.1", free_port())
+    services = ServiceProcesses(settings, out / "logs", free_port())
     conn = await asyncpg.connect(settings.database_url)
     try:
-        await http.start()
+        # Union levels publish funds, registry and the date while the services start.
+        await asyncio.gather(services.start(), bank.start(),
+                             publish_as_unions(producer, authority, opening, settings.namespace))
         opened = sum(1 for e in season.registry if type(e).__name__ == "HardshipFileOpened")
         await wait_until(conn, lambda p: p.households == opened and p.clock_set
                          and p.ledger_entries >= len(season.funds), "registry and funds", 60)
         n = len(season.applications) + len(season.refiled_by_city)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        async with httpx.AsyncClient(base_url=http.url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=services.url, timeout=30) as client:
             staff = Staff(client, tokens)
             with Progress(*columns, console=console) as bar:
                 ids, refused = await file_applications(staff, season, bar)
@@ -193,8 +192,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
         lines = await results.write_ledger(conn, out / "ledger.jsonl")
     finally:
         await conn.close()
-        await asyncio.gather(http.stop(), bank.stop(), producer.stop(), return_exceptions=True)
-        await stop_services(runtimes)
+        await asyncio.gather(services.stop(), bank.stop(), producer.stop(), return_exceptions=True)
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
         audit = verify_lines(f)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")

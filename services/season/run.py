@@ -28,7 +28,7 @@ from services.season.registry_files import FileProblem, application_paths, read_
 from services.shared.authority import Authority
 from services.shared.kafka import make_producer
 from services.shared.settings import Settings
-from services.system import IntakeHttp, prepare_broker, start_services, stop_services
+from services.system import ServiceProcesses, prepare_broker
 from services.verification.policy import load_book
 
 
@@ -57,20 +57,19 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
     await prepare_broker(settings)
     producer = make_producer(settings)
     await producer.start()
-    runtimes, _ = await asyncio.gather(
-        start_services(settings),
-        publish_as_unions(producer, authority, [*events, ClockTicked(today=today)], settings.namespace))
-    http = IntakeHttp(runtimes["intake"], "127.0.0.1", free_port())
+    services = ServiceProcesses(settings, out / "logs", free_port())
     conn = await asyncpg.connect(settings.database_url)
     reports = []
     try:
-        await http.start()
+        await asyncio.gather(services.start(),
+                             publish_as_unions(producer, authority, [*events, ClockTicked(today=today)],
+                                               settings.namespace))
         opened = sum(1 for e in events if type(e).__name__ == "HardshipFileOpened")
         funds = sum(1 for e in events if type(e).__name__ == "FundAllocated")
         await wait_until(conn, lambda p: p.households >= opened and p.clock_set and p.ledger_entries >= funds,
                          "registry and funds", 120)
         started = time.monotonic()
-        async with httpx.AsyncClient(base_url=http.url, timeout=600,
+        async with httpx.AsyncClient(base_url=services.url, timeout=600,
                                      headers={"Authorization": f"Bearer {token}"}) as client:
             for path in application_paths(input_dir):
                 console.print(f"导入 importing {path.name} …")
@@ -94,8 +93,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         lines = await results.write_ledger(conn, out / "ledger.jsonl")
     finally:
         await conn.close()
-        await asyncio.gather(http.stop(), producer.stop(), return_exceptions=True)
-        await stop_services(runtimes)
+        await asyncio.gather(services.stop(), producer.stop(), return_exceptions=True)
     (out / "import_report.json").write_text(json.dumps(
         {"imports": reports, "registry_problems": [p.__dict__ for p in problems]}, ensure_ascii=False, indent=2),
         encoding="utf-8")

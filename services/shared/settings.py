@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
     namespace: str = Field(default="", description="Prefix of topic and consumer group names")
     log_level: str = "INFO"
+    log_file: str | None = Field(default=None, description="Append JSON log lines here instead of stderr")
     batch_max_records: int = Field(default=1000, ge=1)
     batch_timeout_ms: int = Field(default=100, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1000)
