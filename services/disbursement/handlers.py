@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import asyncpg
 
 from contracts.applications import ApplicationVerified
+from contracts.envelope import kafka_headers
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import PaymentFailed, PaymentRequested, PaymentSettled, TransferKind
 from services.disbursement import ledger
 from services.disbursement.domain import (
     INSUFFICIENT_FUNDS,
     SETTLED_ACCOUNT,
-    DonationIntent,
     Transfer,
     allocation_debit_account,
     candidate_funds,
@@ -19,7 +21,6 @@ from services.disbursement.domain import (
     fund_account,
     recipient_account,
 )
-from services.shared import outbox
 from services.shared.consumer import HandlerContext, Rejected
 
 
@@ -28,8 +29,10 @@ async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
         raise Rejected("org_out_of_scope", f"{e.from_org} may not allocate to {e.to_org}")
     await ledger.lock(ctx.conn)
     debit = allocation_debit_account(e.fund_source.value, e.from_org, e.to_org)
-    if debit.startswith("fund:") and (await ledger.balances(ctx.conn, [debit])).get(debit, 0) < e.amount_fen:
-        raise Rejected(INSUFFICIENT_FUNDS, f"{debit} cannot allocate {e.amount_fen} fen")
+    if debit.startswith("fund:"):
+        balances, _ = await ledger.balances_and_donations(ctx.conn, [debit])
+        if balances.get(debit, 0) < e.amount_fen:
+            raise Rejected(INSUFFICIENT_FUNDS, f"{debit} cannot allocate {e.amount_fen} fen")
     transfer = Transfer(debit, fund_account(e.fund_source.value, e.to_org), e.amount_fen, TransferKind.ALLOCATION)
     await ledger.post(ctx.conn, [transfer], ctx.envelope)
     await pay_waiting(ctx)
@@ -43,46 +46,55 @@ async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None
         e.donation_id, account, list(e.intent.org_codes), list(e.intent.stages), e.intent.per_student_cap_fen,
     )
     await ledger.lock(ctx.conn)
-    await ledger.post(ctx.conn, [Transfer(f"donor:{e.donation_id}", account, e.amount_fen, TransferKind.DONATION)], ctx.envelope)
+    await ledger.post(ctx.conn, [Transfer(f"donor:{e.donation_id}", account, e.amount_fen, TransferKind.DONATION)],
+                      ctx.envelope)
     await pay_waiting(ctx)
 
 
 async def on_application_verified(ctx: HandlerContext, e: ApplicationVerified) -> None:
     if e.amount_fen == 0:
         return
-    await ctx.conn.execute(
-        "INSERT INTO payments (application_id, org_code, stage, amount_fen, fund_sources, bank_card, status, priority) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 'awaiting_funds', $7)",
-        e.application_id, e.org_code, e.stage.value, e.amount_fen, list(e.fund_sources), e.bank_card, e.priority,
-    )
     await ledger.lock(ctx.conn)
-    await try_pay(ctx, await ctx.conn.fetchrow("SELECT * FROM payments WHERE application_id = $1", e.application_id))
+    await try_pay(ctx, {"application_id": e.application_id, "org_code": e.org_code, "stage": e.stage.value,
+                        "amount_fen": e.amount_fen, "fund_sources": list(e.fund_sources),
+                        "bank_card": e.bank_card, "priority": e.priority})
 
 
-async def try_pay(ctx: HandlerContext, payment: asyncpg.Record) -> bool:
-    """Grant from the first fund that can afford it, or leave the payment waiting."""
-    donations = [DonationIntent(r["account"], tuple(r["org_codes"]), tuple(r["stages"]), r["per_student_cap_fen"])
-                 for r in await ctx.conn.fetch("SELECT * FROM donations ORDER BY donation_id")]
+_SAVE_PAYMENT = """
+    INSERT INTO payments (application_id, org_code, stage, amount_fen, fund_sources, bank_card, priority,
+                          status, reason, grant_transfer_id, fund_account)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    ON CONFLICT (application_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+        grant_transfer_id = EXCLUDED.grant_transfer_id, fund_account = EXCLUDED.fund_account,
+        updated_at = clock_timestamp()
+"""
+
+
+async def try_pay(ctx: HandlerContext, payment: Mapping) -> bool:
+    """Grant from the first fund that can afford it, or leave the payment waiting for funds.
+    The caller holds the ledger lock."""
+    own = candidate_funds(payment["fund_sources"], payment["org_code"], payment["stage"], payment["amount_fen"], [])
+    balances, donations = await ledger.balances_and_donations(ctx.conn, own)
     candidates = candidate_funds(payment["fund_sources"], payment["org_code"], payment["stage"],
                                  payment["amount_fen"], donations)
-    fund = choose_fund(candidates, await ledger.balances(ctx.conn, candidates), payment["amount_fen"])
+    fund = choose_fund(candidates, balances, payment["amount_fen"])
+    fields = [payment[k] for k in ("application_id", "org_code", "stage", "amount_fen", "fund_sources",
+                                   "bank_card", "priority")]
     if fund is None:
-        await ctx.conn.execute("UPDATE payments SET reason = $2 WHERE application_id = $1",
-                               payment["application_id"], INSUFFICIENT_FUNDS)
+        await ctx.conn.execute(_SAVE_PAYMENT, *fields, "awaiting_funds", INSUFFICIENT_FUNDS, None, None)
         return False
     grant = Transfer(fund, recipient_account(payment["application_id"]), payment["amount_fen"],
                      TransferKind.GRANT, application_id=payment["application_id"])
     await ledger.post(ctx.conn, [grant], ctx.envelope)
-    await ctx.conn.execute(
-        "UPDATE payments SET status = 'instructed', reason = NULL, grant_transfer_id = $2, fund_account = $3, "
-        "updated_at = clock_timestamp() WHERE application_id = $1",
-        payment["application_id"], grant.transfer_id, fund,
-    )
     request = PaymentRequested(application_id=payment["application_id"], transfer_id=grant.transfer_id,
                                amount_fen=payment["amount_fen"], bank_card=payment["bank_card"])
     envelope = request.to_envelope(source=ctx.source, orgcode=payment["org_code"],
                                    correlationid=ctx.envelope.correlationid, causationid=ctx.envelope.id)
-    await outbox.enqueue(ctx.conn, request.TOPIC.name, request.key, envelope.to_bytes())
+    await ctx.conn.execute(
+        f"WITH saved AS ({_SAVE_PAYMENT}) INSERT INTO outbox (topic, key, payload, headers) "
+        "VALUES ($12, $13, $14, $15)",
+        *fields, "instructed", None, grant.transfer_id, fund,
+        request.TOPIC.name, request.key, envelope.to_bytes(), [[k, v.decode()] for k, v in kafka_headers()])
     return True
 
 
@@ -94,32 +106,30 @@ async def pay_waiting(ctx: HandlerContext) -> None:
         await try_pay(ctx, payment)
 
 
-async def _instructed(ctx: HandlerContext, application_id: str, transfer_id: str) -> asyncpg.Record:
+async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, status: str) -> asyncpg.Record:
+    """Record the bank's answer on the payment it belongs to; any other answer is refused."""
+    await ledger.lock(ctx.conn)
     payment = await ctx.conn.fetchrow(
-        "SELECT * FROM payments WHERE application_id = $1 AND grant_transfer_id = $2", application_id, transfer_id
-    )
-    if payment is None or payment["status"] != "instructed":
-        raise Rejected("unexpected_bank_result", f"{application_id}/{transfer_id} is not awaiting a bank result")
+        "UPDATE payments SET status = $3, reason = $4, updated_at = clock_timestamp() "
+        "WHERE application_id = $1 AND grant_transfer_id = $2 AND status = 'instructed' "
+        "RETURNING amount_fen, fund_account",
+        e.application_id, e.transfer_id, status, getattr(e, "reason", None))
+    if payment is None:
+        raise Rejected("unexpected_bank_result", f"{e.application_id}/{e.transfer_id} is not awaiting a bank result")
     return payment
 
 
 async def on_payment_settled(ctx: HandlerContext, e: PaymentSettled) -> None:
-    payment = await _instructed(ctx, e.application_id, e.transfer_id)
-    await ledger.lock(ctx.conn)
+    payment = await _answered(ctx, e, "settled")
     settlement = Transfer(recipient_account(e.application_id), SETTLED_ACCOUNT, payment["amount_fen"],
                           TransferKind.SETTLEMENT, application_id=e.application_id)
     await ledger.post(ctx.conn, [settlement], ctx.envelope)
-    await ctx.conn.execute("UPDATE payments SET status = 'settled', updated_at = clock_timestamp() "
-                           "WHERE application_id = $1", e.application_id)
 
 
 async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
     """The bank refused the card: the grant is reversed back into its fund; nothing is lost."""
-    payment = await _instructed(ctx, e.application_id, e.transfer_id)
-    await ledger.lock(ctx.conn)
+    payment = await _answered(ctx, e, "failed")
     reversal = Transfer(recipient_account(e.application_id), payment["fund_account"], payment["amount_fen"],
                         TransferKind.REVERSAL, application_id=e.application_id, reverses=e.transfer_id)
     await ledger.post(ctx.conn, [reversal], ctx.envelope)
-    await ctx.conn.execute("UPDATE payments SET status = 'failed', reason = $2, updated_at = clock_timestamp() "
-                           "WHERE application_id = $1", e.application_id, e.reason)
     await pay_waiting(ctx)

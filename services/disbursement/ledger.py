@@ -12,31 +12,59 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, kafka_headers
 from contracts.ledger import LedgerTransferPosted
 from contracts.ledger_format import LEDGER_SOURCE, seal
-from services.disbursement.domain import Transfer
-from services.shared import outbox
+from services.disbursement.domain import DonationIntent, Transfer
+
+_HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
+_APPEND = """
+    WITH entries AS (
+        INSERT INTO ledger_entries (sequence, transfer_id, event_id, debit_account, credit_account, amount_fen,
+                                    application_id, kind, reverses, prev_hash, hash, recorded_at)
+        SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[],
+                             $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::timestamptz[])
+    ), relayed AS (
+        INSERT INTO outbox (topic, key, payload, headers)
+        SELECT $13, k, p, $16::jsonb FROM unnest($14::text[], $15::bytea[]) AS o(k, p)
+    ), opened AS (
+        INSERT INTO accounts (account) SELECT DISTINCT unnest($4::text[] || $5::text[]) ON CONFLICT DO NOTHING
+    )
+    UPDATE ledger_head SET sequence = $17, hash = $18
+"""
+_TOTALS = """
+    UPDATE accounts a SET credits_fen = a.credits_fen + t.credits, debits_fen = a.debits_fen + t.debits
+    FROM (SELECT account, sum(credit) AS credits, sum(debit) AS debits
+          FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(account, credit, debit)
+          GROUP BY account) t
+    WHERE a.account = t.account
+"""
 
 
 async def lock(conn: asyncpg.Connection) -> None:
     await conn.execute("SELECT 1 FROM ledger_head FOR UPDATE")
 
 
-async def balances(conn: asyncpg.Connection, accounts: Iterable[str]) -> dict[str, int]:
+async def balances_and_donations(conn: asyncpg.Connection,
+                                 accounts: Iterable[str]) -> tuple[dict[str, int], list[DonationIntent]]:
+    """Balances of `accounts` and of every donation fund, with the donors' intents (call under the lock)."""
     rows = await conn.fetch(
-        "SELECT account, credits_fen - debits_fen AS balance FROM accounts WHERE account = ANY($1)",
+        "SELECT a.account, a.credits_fen - a.debits_fen AS balance, d.org_codes, d.stages, d.per_student_cap_fen "
+        "FROM accounts a LEFT JOIN donations d ON d.account = a.account "
+        "WHERE a.account = ANY($1) OR d.account IS NOT NULL ORDER BY a.account",
         list(accounts),
     )
-    return {r["account"]: r["balance"] for r in rows}
+    donations = [DonationIntent(r["account"], tuple(r["org_codes"]), tuple(r["stages"]), r["per_student_cap_fen"])
+                 for r in rows if r["org_codes"] is not None]
+    return {r["account"]: r["balance"] for r in rows}, donations
 
 
 async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envelope) -> None:
     """Append `transfers` (caller holds the lock) and queue their LedgerTransferPosted events."""
-    head = await conn.fetchrow("SELECT sequence, hash FROM ledger_head FOR UPDATE")
+    head = await conn.fetchrow("SELECT sequence, hash FROM ledger_head")
     sequence, prev_hash = head["sequence"], head["hash"]
     now = datetime.now(UTC)
-    rows, totals = [], []
+    entries, keys, payloads = [], [], []
     for t in transfers:
         sequence += 1
         data = seal({
@@ -50,35 +78,19 @@ async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envel
             source=LEDGER_SOURCE, subject=t.application_id or t.credit_account,
             orgcode=cause.orgcode, correlationid=cause.correlationid, causationid=cause.id,
         ).model_copy(update={"time": now})
-        rows.append((sequence, t.transfer_id, envelope.id, t.debit_account, t.credit_account,
-                     t.amount_fen, t.application_id, t.kind.value, t.reverses, prev_hash,
-                     data["hash"], now))
-        totals += [(t.credit_account, t.amount_fen, 0), (t.debit_account, 0, t.amount_fen)]
-        await outbox.enqueue(conn, event.TOPIC.name, t.application_id or t.credit_account, envelope.to_bytes())
+        entries.append((sequence, t.transfer_id, envelope.id, t.debit_account, t.credit_account, t.amount_fen,
+                        t.application_id, t.kind.value, t.reverses, prev_hash, data["hash"], now))
+        keys.append(t.application_id or t.credit_account)
+        payloads.append(envelope.to_bytes())
         prev_hash = data["hash"]
-    await conn.executemany(
-        "INSERT INTO ledger_entries (sequence, transfer_id, event_id, debit_account, credit_account, "
-        "amount_fen, application_id, kind, reverses, prev_hash, hash, recorded_at) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
-        rows,
-    )
-    await _add_totals(conn, totals)
-    await conn.execute("UPDATE ledger_head SET sequence = $1, hash = $2", sequence, prev_hash)
-
-
-async def _add_totals(conn: asyncpg.Connection, totals: list[tuple[str, int, int]]) -> None:
-    """Create accounts at zero, then add. (An upsert would check the fund constraint against the
-    bare insert row, before merging it with the existing totals.)"""
-    accounts = sorted({account for account, _, _ in totals})
+    columns = [list(c) for c in zip(*entries, strict=True)]
+    await conn.execute(_APPEND, *columns, LedgerTransferPosted.TOPIC.name, keys, payloads, _HEADERS,
+                       sequence, prev_hash)
     await conn.execute(
-        "INSERT INTO accounts (account) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", accounts
-    )
-    await conn.execute(
-        "UPDATE accounts a SET credits_fen = a.credits_fen + t.credits, debits_fen = a.debits_fen + t.debits "
-        "FROM (SELECT account, sum(credit) AS credits, sum(debit) AS debits "
-        "      FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(account, credit, debit) "
-        "      GROUP BY account) t WHERE a.account = t.account",
-        [t[0] for t in totals], [t[1] for t in totals], [t[2] for t in totals],
+        _TOTALS,
+        [t.credit_account for t in transfers] + [t.debit_account for t in transfers],
+        [t.amount_fen for t in transfers] + [0] * len(transfers),
+        [0] * len(transfers) + [t.amount_fen for t in transfers],
     )
 
 
