@@ -28,6 +28,7 @@ class Program(StrEnum):
     GOLDEN_BLUE_COLLAR = "golden_blue_collar"  # 金牌蓝领
     WORK_STUDY = "work_study"  # 暑期勤工俭学
     SUNSHINE_EMPLOYMENT = "sunshine_employment"  # 阳光就业
+    STARTUP = "startup"  # 创业扶持
 
 
 class SchoolStage(StrEnum):

@@ -60,7 +60,7 @@ VALUES: dict[str, dict[str, str]] = {
                  "新就业形态劳动者": "gig_or_migrant", "农民工": "gig_or_migrant", "两后生": "liang_hou_sheng",
                  "高校毕业生": "graduate", "其他": "other"},
     "program": {"入学助学": "enrolment_aid", "圆梦计划": "dream_plan", "金牌蓝领": "golden_blue_collar",
-                "勤工俭学": "work_study", "阳光就业": "sunshine_employment"},
+                "勤工俭学": "work_study", "阳光就业": "sunshine_employment", "创业扶持": "startup"},
     "student.stage": {"学前": "preschool", "学前教育": "preschool", "小学": "primary", "初中": "junior_secondary",
                       "高中": "senior_secondary", "中职": "secondary_vocational", "高职": "higher_vocational",
                       "大专": "higher_vocational", "本科": "undergraduate", "研究生": "postgraduate",

@@ -42,6 +42,8 @@ CASES = [
     ("ah warmth primary no rule", AH, "warmth_visited", "enrolment_aid", "primary", None, False, 100_000, VISITED, {}, ("rejected", 0, "no_matching_rule", None)),
     ("ah graduate employment", AH, "graduate", "sunshine_employment", "undergraduate", None, False, 0, UNFILED, {}, ("notice", 0, "ah2023.sunshine_employment.graduate")),
     ("ah archived graduate employment", AH, "archived_family", "sunshine_employment", "higher_vocational", None, False, 0, FILED, {}, ("notice", 0, "ah2023.sunshine_employment.graduate")),
+    ("ah startup graduate", AH, "graduate", "startup", "undergraduate", None, False, 0, UNFILED, {}, ("notice", 0, "ah2023.startup.graduate")),
+    ("sx startup graduate", SX, "graduate", "startup", "undergraduate", None, False, 0, UNFILED, {}, ("notice", 0, "sx2023.startup.graduate")),
     ("ah work study archived", AH, "archived_family", "work_study", "undergraduate", None, False, 0, FILED, {}, ("notice", 100_000, "ah2023.work_study.archived_college")),
     ("ah work study not archived", AH, "warmth_visited", "work_study", "undergraduate", None, False, 0, VISITED, {}, ("rejected", 0, "no_matching_rule", None)),
     ("ah golden blue collar archived", AH, "archived_family", "golden_blue_collar", "secondary_vocational", None, True, 0, FILED, {}, ("notice", 0, "ah2023.golden_blue_collar.vocational")),
