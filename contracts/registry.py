@@ -25,13 +25,13 @@ from contracts.households import (
     HouseholdCheckCompleted,
     WarmthVisitRecorded,
 )
-from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import (
     LedgerTransferPosted,
     PaymentFailed,
     PaymentRequested,
     PaymentSettled,
 )
+from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
 
 EVENTS: tuple[type[Event], ...] = (
     ApplicationSubmitted,

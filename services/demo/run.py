@@ -130,8 +130,8 @@ async def city_reviews(staff: Staff, season: Season, ids: dict[str, str], conn: 
         raised = await staff.post(CITY, f"/v1/applications/{app}/objections", {"summary": "群众反映家庭收入情况不实"})
         raised.raise_for_status()
         objection = raised.json()["id"]
-        await _until(lambda: conn.fetchval("SELECT count(*) FROM verification.objections WHERE objection_id = $1",
-                                           objection))
+        await _until(lambda objection=objection: conn.fetchval(
+            "SELECT count(*) FROM verification.objections WHERE objection_id = $1", objection))
         (await staff.post(CITY, f"/v1/applications/{app}/objections/{objection}/resolution",
                           {"outcome": outcome, "note": "经核实"})).raise_for_status()
 

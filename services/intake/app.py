@@ -9,8 +9,8 @@ from contracts.applications import (
     ApplicationVerified,
     ManualReviewRequired,
 )
-from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled
+from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.topics import APPLICATIONS, DECISIONS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
 from services.shared.runtime import ServiceRuntime, Subscription

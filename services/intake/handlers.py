@@ -14,8 +14,8 @@ from contracts.applications import (
     ApplicationVerified,
     ManualReviewRequired,
 )
-from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
+from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from services.intake.domain import ApplicationForm, submit
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
