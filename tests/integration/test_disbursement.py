@@ -1,6 +1,10 @@
 """Disbursement on the real broker and PostgreSQL: two instances never overdraw, bank results."""
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 from contracts.applications import ApplicationVerified, SchoolStage
 from contracts.funds import FundAllocated, FundSource
@@ -70,7 +74,10 @@ async def test_bank_results_settle_or_reverse_into_the_fund(settings, db, tmp_pa
                              "WHERE account = 'fund:central:341602'") == 800_000
     requests = [r for r in await read_topic(settings, PAYMENTS) if b"payment.requested" in r.value]
     assert len(requests) == 2
-    await write_ledger(db, tmp_path / "ledger.jsonl")
+    exported = subprocess.run([str(Path(sys.executable).parent / "jinqiu"), "audit", "export", "--out",
+                               str(tmp_path / "ledger.jsonl")], env={**os.environ, "DATABASE_URL": settings.database_url},
+                              capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
     report = verify_lines((tmp_path / "ledger.jsonl").read_text().splitlines())
     assert report.passed, report.violations
     assert (report.grants, report.reversals) == (2, 1)
