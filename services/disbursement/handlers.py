@@ -21,18 +21,19 @@ from services.disbursement.domain import (
     fund_account,
     recipient_account,
 )
-from services.shared.consumer import HandlerContext, Rejected
+from services.shared.consumer import HandlerContext
+from services.shared.errors import Refused
 
 
 async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
     if not ctx.authority.tree.may_act(e.from_org, e.to_org):
-        raise Rejected("org_out_of_scope", f"{e.from_org} may not allocate to {e.to_org}")
+        raise Refused("org_out_of_scope", f"{e.from_org}无权向{e.to_org}拨款")
     await ledger.lock(ctx.conn)
     debit = allocation_debit_account(e.fund_source.value, e.from_org, e.to_org)
     if debit.startswith("fund:"):
         balances, _ = await ledger.balances_and_donations(ctx.conn, [debit])
         if balances.get(debit, 0) < e.amount_fen:
-            raise Rejected(INSUFFICIENT_FUNDS, f"{debit} cannot allocate {e.amount_fen} fen")
+            raise Refused(INSUFFICIENT_FUNDS, f"{debit}余额不足，无法拨出{e.amount_fen}分")
     transfer = Transfer(debit, fund_account(e.fund_source.value, e.to_org), e.amount_fen, TransferKind.ALLOCATION)
     await ledger.post(ctx.conn, [transfer], ctx.envelope)
     await pay_waiting(ctx)
@@ -115,7 +116,7 @@ async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, stat
         "RETURNING amount_fen, fund_account",
         e.application_id, e.transfer_id, status, getattr(e, "reason", None))
     if payment is None:
-        raise Rejected("unexpected_bank_result", f"{e.application_id}/{e.transfer_id} is not awaiting a bank result")
+        raise Refused("unexpected_bank_result", f"{e.application_id}/{e.transfer_id}没有待银行回复的付款")
     return payment
 
 

@@ -6,7 +6,8 @@ from contracts.applications import ApplicationSubmitted
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage
 from services.employment.domain import advance, graduate_from
 from services.shared import eventstore
-from services.shared.consumer import HandlerContext, Rejected
+from services.shared.consumer import HandlerContext
+from services.shared.errors import Refused
 
 
 async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
@@ -27,7 +28,7 @@ async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted)
 async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:
     row = await ctx.conn.fetchrow("SELECT status FROM graduates WHERE graduate_id = $1 FOR UPDATE", e.graduate_id)
     if row is None:
-        raise Rejected("unknown_graduate", f"graduate {e.graduate_id} is not registered")
+        raise Refused("unknown_graduate", f"毕业生{e.graduate_id}尚未登记")
     status = advance(EmploymentStage(row["status"]), e)
     entry = [{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code}]
     await ctx.conn.execute(

@@ -25,7 +25,8 @@ from services.intake.bulk import error_workbook, import_sheet
 from services.intake.domain import ApplicationForm
 from services.intake.handlers import application_view, file_application, review_queue
 from services.shared import eventstore
-from services.shared.authority import Authority, Principal, Refused
+from services.shared.authority import Authority, Principal
+from services.shared.errors import Refused
 
 log = structlog.get_logger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

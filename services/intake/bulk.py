@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from services.intake.domain import ApplicationForm
 from services.intake.handlers import file_applications
 from services.intake.spreadsheet import RowError, column_map, read_table, to_form
-from services.shared.authority import Authority, Principal, Refused
+from services.shared.authority import Authority, Principal
+from services.shared.errors import Refused
 
 CHUNK = 500
 _MESSAGES = {"missing": "缺少必填项", "string_pattern_mismatch": "格式不正确", "enum": "取值不在允许范围内",

@@ -9,6 +9,7 @@ from pathlib import Path
 from contracts.base import Event
 from contracts.envelope import Envelope
 from contracts.signing import sign, verify
+from services.shared.errors import Refused
 from services.shared.orgs import OrgTree, load_tree
 from services.shared.settings import Settings
 
@@ -17,14 +18,6 @@ from services.shared.settings import Settings
 class Principal:
     org: str
     user: str
-
-
-class Refused(Exception):
-    """An act outside the actor's authority: refused with a stable code and a Chinese message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message = code, message
 
 
 def _json_setting(value: str | None) -> dict:

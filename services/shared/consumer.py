@@ -1,9 +1,11 @@
 """The consume loop every service uses: batches, one DB transaction and one offset commit each.
 
-Per record: decode (undecodable → dead letter), claim the event id in the inbox (a redelivery
-changes nothing), run the handler inside a savepoint (a domain error → dead letter with the
-reason, the batch goes on). Infrastructure errors abort the batch: nothing is committed, the
-offsets are rewound (nack), and the batch is retried after a pause.
+Per batch: decode each record (undecodable → dead letter), claim all event ids in the inbox at
+once (a redelivery changes nothing), check the publisher's authority (refused → dead letter),
+run the handlers. If a handler fails (a refusal, `Refused`, or a bug) the batch is rolled back
+and replayed carefully, each handler in a savepoint: the failing event goes to the dead-letter
+topic with its reason and the rest go on. Infrastructure errors abort the batch: nothing is
+committed, the offsets are rewound (nack), and the batch is retried after a pause.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from contracts.envelope import Envelope
 from contracts.registry import UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
 from services.shared import inbox, outbox
-from services.shared.authority import Authority, Refused
+from services.shared.authority import Authority
+from services.shared.errors import Refused
 from services.shared.eventstore import ConcurrencyError
 from services.shared.logging import bind_correlation
 from services.shared.settings import Settings
@@ -53,14 +56,6 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext, Any], Awaitable[None]]
-
-
-class Rejected(Exception):
-    """A handler's refusal of an event: it goes to the dead-letter topic with this reason."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(f"{code}: {message}" if message else code)
-        self.code = code
 
 
 async def dead_letter(conn: asyncpg.Connection, record: ConsumerRecord, reason: str, source: str) -> None:

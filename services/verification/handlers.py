@@ -27,7 +27,8 @@ from contracts.reviews import (
     ReviewOutcome,
 )
 from services.shared import eventstore
-from services.shared.consumer import HandlerContext, Rejected
+from services.shared.consumer import HandlerContext
+from services.shared.errors import Refused
 from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, notice, review
 from services.verification.policy import PolicyBook
 
@@ -181,15 +182,15 @@ async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
 async def _review_row(ctx: HandlerContext, application_id: str, status: str) -> asyncpg.Record:
     row = await ctx.conn.fetchrow("SELECT * FROM reviews WHERE application_id = $1 FOR UPDATE", application_id)
     if row is None or row["status"] != status:
-        raise Rejected("wrong_state", f"{application_id} is not in {status}")
+        raise Refused("wrong_state", f"申请{application_id}当前不处于{status}状态")
     return row
 
 
 def _not_the_filer(row: asyncpg.Record, org: str, user: str, ctx: HandlerContext) -> None:
     if (row["filed_by_org"], row["filed_by_user"]) == (org, user):
-        raise Rejected("filer_cannot_decide", "the person who filed an application cannot decide on it")
+        raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
     if not ctx.authority.tree.may_act(org, row["org_code"]):
-        raise Rejected("org_out_of_scope", f"{org} may not decide for {row['org_code']}")
+        raise Refused("org_out_of_scope", f"{org}无权处理{row['org_code']}的申请")
 
 
 async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
@@ -209,7 +210,7 @@ async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
     row = await _review_row(ctx, e.application_id, "in_notice")
     if not ctx.authority.tree.may_act(e.org_code, row["org_code"]) and not ctx.authority.tree.may_act(
             row["org_code"], e.org_code):
-        raise Rejected("org_out_of_scope", f"{e.org_code} may not record objections for {row['org_code']}")
+        raise Refused("org_out_of_scope", f"{e.org_code}无权登记{row['org_code']}申请的异议")
     await ctx.conn.execute("INSERT INTO objections VALUES ($1, $2, 'open', $3, $4)",
                            e.objection_id, e.application_id, e.org_code, e.summary)
     await ctx.conn.execute("UPDATE reviews SET open_objections = open_objections + 1 WHERE application_id = $1",
@@ -223,7 +224,7 @@ async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> No
         "UPDATE objections SET status = $2 WHERE objection_id = $1 AND application_id = $3 AND status = 'open'",
         e.objection_id, e.outcome.value, e.application_id)
     if updated == "UPDATE 0":
-        raise Rejected("objection_not_open", f"objection {e.objection_id} is not open")
+        raise Refused("objection_not_open", f"异议{e.objection_id}不存在或已处理")
     await ctx.conn.execute("UPDATE reviews SET open_objections = open_objections - 1 WHERE application_id = $1",
                            e.application_id)
     verified = ApplicationVerified.model_validate(row["entitlement"])
