@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from contracts.base import Event, Fen
+from contracts.base import Event, Fen, OrgCode
 from contracts.topics import LEDGER, PAYMENTS
 
 
@@ -48,6 +48,20 @@ class PaymentRequested(Event):
     transfer_id: str
     amount_fen: Fen = Field(gt=0)
     bank_card: str
+
+
+class BankCardCorrected(Event):
+    """Staff correct the card of a payment the bank refused, so the grant can be issued again."""
+
+    NAME = "bank_card.corrected"
+    TOPIC = PAYMENTS
+    KEY_FIELD = "application_id"
+    ACTING_ORG_FIELD = "org_code"
+
+    application_id: str
+    org_code: OrgCode
+    bank_card: str
+    corrected_by_user: str
 
 
 class PaymentSettled(Event):

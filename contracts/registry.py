@@ -26,6 +26,7 @@ from contracts.households import (
     WarmthVisitRecorded,
 )
 from contracts.ledger import (
+    BankCardCorrected,
     LedgerTransferPosted,
     PaymentFailed,
     PaymentRequested,
@@ -56,6 +57,7 @@ EVENTS: tuple[type[Event], ...] = (
     PaymentRequested,
     PaymentSettled,
     PaymentFailed,
+    BankCardCorrected,
     GraduateRegistered,
     EmploymentProgressRecorded,
 )

@@ -62,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     table.add_column("value", justify="right")
     for label, value in [
         ("refused at intake 退回修改 (HTTP 422)", outcome.refused), ("decided 已审核", p.decided), ("approved 通过", p.approved), ("rejected 不通过", outcome.rejected),
-        ("settled 已到账", p.settled), ("bank failed → reversed 退回", p.failed),
+        ("settled 已到账", p.settled), ("refused by bank → reversed, card corrected, re-issued 退回重发", outcome.reissued),
         ("awaiting funds 待拨款", p.awaiting_funds), ("ledger entries 账目", outcome.ledger_lines),
         ("graduates tracked 毕业生", p.graduates), ("wall time (s)", f"{time.monotonic() - started:.1f}"),
     ]:

@@ -31,7 +31,7 @@ from deploy.local import free_port
 from services.audit.verify import AuditReport, verify_lines
 from services.demo import results
 from services.demo.bank import BankSimulator
-from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season
+from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season, replacement_card
 from services.shared.authority import Authority
 from services.shared.kafka import make_producer
 from services.shared.settings import Settings
@@ -46,6 +46,7 @@ class DemoOutcome:
     seconds: float
     progress: results.Progress
     refused: int
+    reissued: int
     rejected: int
     ledger_lines: int
     audit: AuditReport
@@ -136,6 +137,16 @@ async def city_reviews(staff: Staff, season: Season, ids: dict[str, str], conn: 
                           {"outcome": outcome, "note": "经核实"})).raise_for_status()
 
 
+async def correct_refused_cards(staff: Staff, conn: asyncpg.Connection) -> int:
+    """Counties give a working card for every payment the bank refused; the grant goes out again."""
+    refused = await conn.fetch("SELECT application_id, org_code FROM disbursement.payments WHERE status = 'failed'")
+    for row in refused:
+        response = await staff.post(row["org_code"], f"/v1/applications/{row['application_id']}/bank-card",
+                                    {"bank_card": replacement_card(row["application_id"])})
+        response.raise_for_status()
+    return len(refused)
+
+
 async def _until(probe: Callable, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not await probe():
@@ -184,6 +195,8 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
 
                 await wait_until(conn, lambda p: p.decided == n and p.payments == p.payable and p.in_flight == 0,
                                  "every application decided and paid or parked", 60 + n / 20, tick)
+            reissued = await correct_refused_cards(staff, conn)
+            await wait_until(conn, lambda p: p.failed == 0 and p.in_flight == 0, "re-issued payments", 60)
         await publish_as_unions(producer, authority, season.progress_events(), settings.namespace)
         expected = len(season.progress_events())
         final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
@@ -196,4 +209,4 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
         audit = verify_lines(f)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
-    return DemoOutcome(time.monotonic() - started, final, refused, rejected, lines, audit)
+    return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit)

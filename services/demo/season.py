@@ -186,6 +186,12 @@ def generate(n: int, seed: int = 2023) -> Season:
     return season
 
 
+def replacement_card(application_id: str) -> str:
+    """A working card (Luhn-valid, not among the closed ones) for a refused payment."""
+    body = "621700" + str(int(hashlib.sha256(application_id.encode()).hexdigest(), 16))[:12]
+    return body + luhn.calc_check_digit(body)
+
+
 def _documents(app_no: int) -> list[dict]:
     """The seeds' documents checklist, each with a storage reference and a content hash."""
     return [{"kind": kind.value, "ref": f"s3://jinqiu-docs/2023/{app_no:06d}/{kind.value}.pdf",

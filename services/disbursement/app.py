@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.applications import ApplicationVerified
 from contracts.funds import DonationReceived, FundAllocated
-from contracts.ledger import PaymentFailed, PaymentSettled
+from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
 from contracts.topics import DECISIONS, FUNDS, PAYMENTS
 from services.disbursement import handlers
 from services.shared.runtime import ServiceRuntime, Subscription
@@ -26,6 +26,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     ApplicationVerified: handlers.on_application_verified,
                     PaymentSettled: handlers.on_payment_settled,
                     PaymentFailed: handlers.on_payment_failed,
+                    BankCardCorrected: handlers.on_bank_card_corrected,
                 },
             ),
         ),

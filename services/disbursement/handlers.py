@@ -9,7 +9,7 @@ import asyncpg
 from contracts.applications import ApplicationVerified
 from contracts.envelope import kafka_headers
 from contracts.funds import DonationReceived, FundAllocated
-from contracts.ledger import PaymentFailed, PaymentRequested, PaymentSettled, TransferKind
+from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentRequested, PaymentSettled, TransferKind
 from services.disbursement import ledger
 from services.disbursement.domain import (
     INSUFFICIENT_FUNDS,
@@ -134,3 +134,14 @@ async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
                         TransferKind.REVERSAL, application_id=e.application_id, reverses=e.transfer_id)
     await ledger.post(ctx.conn, [reversal], ctx.envelope)
     await pay_waiting(ctx)
+
+
+async def on_bank_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:
+    """A refused payment is issued again, from whichever fund can pay it now, to the new card."""
+    await ledger.lock(ctx.conn)
+    payment = await ctx.conn.fetchrow(
+        "UPDATE payments SET bank_card = $2 WHERE application_id = $1 AND status = 'failed' RETURNING *",
+        e.application_id, e.bank_card)
+    if payment is None:
+        raise Refused("wrong_state", f"申请{e.application_id}没有被银行退回的付款，无需更正银行卡")
+    await try_pay(ctx, payment)

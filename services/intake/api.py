@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.base import Event
+from contracts.ledger import BankCardCorrected
 from contracts.reviews import (
     ManualReviewDecided,
     ObjectionOutcome,
@@ -22,7 +23,7 @@ from contracts.reviews import (
     ReviewOutcome,
 )
 from services.intake.bulk import error_workbook, import_sheet
-from services.intake.domain import ApplicationForm
+from services.intake.domain import ApplicationForm, BankCard
 from services.intake.handlers import application_view, file_application, review_queue
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
@@ -69,6 +70,10 @@ class ResolutionForm(BaseModel):
 class ReviewForm(BaseModel):
     outcome: ReviewOutcome
     note: str = Field(default="", max_length=500)
+
+
+class BankCardForm(BaseModel):
+    bank_card: BankCard = Field(description="更正后的银行卡号")
 
 
 class Recorded(BaseModel):
@@ -185,6 +190,14 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         content = error_workbook(row["header"], row["errors"]["problems"], row["errors"]["rows"])
         return Response(content, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="errors-{import_id}.xlsx"'})
+
+    @api.post("/v1/applications/{application_id}/bank-card", status_code=201, response_model=Recorded)
+    async def correct_bank_card(application_id: str, form: BankCardForm, principal: CurrentPrincipal,
+                                pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        """After the bank refused a card (payment_failed): the grant is issued again to this card."""
+        return await act(pool, authority, principal, application_id, lambda view: BankCardCorrected(
+            application_id=application_id, org_code=view["org_code"], bank_card=form.bank_card,
+            corrected_by_user=principal.user), filer_may_act=True)
 
     @api.get("/v1/review-queue")
     async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:

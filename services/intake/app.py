@@ -9,7 +9,7 @@ from contracts.applications import (
     ApplicationVerified,
     ManualReviewRequired,
 )
-from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled
+from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled
 from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.topics import APPLICATIONS, DECISIONS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
@@ -38,6 +38,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     LedgerTransferPosted: handlers.on_transfer,
                     PaymentSettled: handlers.on_settled,
                     PaymentFailed: handlers.on_failed,
+                    BankCardCorrected: handlers.on_card_corrected,
                 },
             ),
         ),

@@ -14,7 +14,7 @@ from contracts.applications import (
     ApplicationVerified,
     ManualReviewRequired,
 )
-from contracts.ledger import LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
+from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
 from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from services.intake.domain import ApplicationForm, submit
 from services.shared import eventstore
@@ -74,7 +74,8 @@ async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -
 
 
 # Statuses only move forward, whatever order the events of several topics arrive in.
-STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "paid", "payment_failed", "settled"]
+STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "paid", "payment_failed",
+                "reissued", "settled"]
 
 
 async def _advance(ctx: HandlerContext, application_id: str, status: str | None, **fields: object) -> None:
@@ -132,6 +133,10 @@ async def on_rejected(ctx: HandlerContext, e: ApplicationRejected) -> None:
 async def on_transfer(ctx: HandlerContext, e: LedgerTransferPosted) -> None:
     if e.application_id and e.kind is TransferKind.GRANT:
         await _advance(ctx, e.application_id, "paid", transfer_id=e.transfer_id, fund=e.debit_account)
+
+
+async def on_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:
+    await _advance(ctx, e.application_id, "reissued", by=e.org_code, user=e.corrected_by_user)
 
 
 async def on_settled(ctx: HandlerContext, e: PaymentSettled) -> None:

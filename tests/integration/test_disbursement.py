@@ -7,8 +7,10 @@ import uuid
 from pathlib import Path
 
 from contracts.applications import ApplicationVerified, SchoolStage
+from contracts.envelope import Envelope
 from contracts.funds import FundAllocated, FundSource
-from contracts.ledger import PaymentFailed, PaymentSettled
+from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
+from contracts.registry import decode
 from contracts.topics import PAYMENTS
 from services.audit.verify import verify_lines
 from services.demo.results import write_ledger
@@ -70,17 +72,22 @@ async def test_bank_results_settle_or_reverse_into_the_fund(settings, db, tmp_pa
         failed = PaymentFailed(application_id="app-0002", transfer_id=grants["app-0002"], reason="account_closed")
         await publish_events(settings, [(settled, as_union(settled)), (failed, as_union(failed))])
         await eventually(lambda: payment_statuses(db), lambda s: s == {"settled": 1, "failed": 1})
-    assert await db.fetchval("SELECT credits_fen - debits_fen FROM disbursement.accounts "
-                             "WHERE account = 'fund:central:341602'") == 800_000
-    requests = [r for r in await read_topic(settings, PAYMENTS) if b"payment.requested" in r.value]
-    assert len(requests) == 2
+        assert await db.fetchval("SELECT credits_fen - debits_fen FROM disbursement.accounts "
+                                 "WHERE account = 'fund:central:341602'") == 800_000
+        corrected = BankCardCorrected(application_id="app-0002", org_code="341602", bank_card=bank_card(99),
+                                      corrected_by_user="staff-341602")
+        await publish_events(settings, [(corrected, as_union(corrected))])
+        await eventually(lambda: payment_statuses(db), lambda s: s == {"settled": 1, "instructed": 1})
+    requests = [decode(Envelope.from_bytes(r.value)) for r in await read_topic(settings, PAYMENTS)
+                if b"payment.requested" in r.value]
+    assert [r.bank_card for r in requests if r.application_id == "app-0002"] == [bank_card(2), bank_card(99)]
     exported = subprocess.run([str(Path(sys.executable).parent / "jinqiu"), "audit", "export", "--out",
                                str(tmp_path / "ledger.jsonl")], env={**os.environ, "DATABASE_URL": settings.database_url},
                               capture_output=True, text=True)
     assert exported.returncode == 0, exported.stderr
     report = verify_lines((tmp_path / "ledger.jsonl").read_text().splitlines())
     assert report.passed, report.violations
-    assert (report.grants, report.reversals) == (2, 1)
+    assert (report.grants, report.reversals) == (3, 1)
 
 
 async def test_the_ledger_refuses_updates_and_deletes(settings, db):
