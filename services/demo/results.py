@@ -9,6 +9,9 @@ from pathlib import Path
 import asyncpg
 
 from services.disbursement.ledger import export_line
+from services.reports.annexes import ANNEXES
+from services.reports.queries import report_rows
+from services.shared.orgs import OrgTree
 
 DECISION_COLUMNS = ("application_id", "decision", "amount_fen", "fund_source", "reasons",
                     "payment_status", "rule_id", "policy_version", "org_code", "duplicate_of")
@@ -89,3 +92,14 @@ async def write_ledger(conn: asyncpg.Connection, path: Path) -> int:
         for row in rows:
             f.write(export_line(row).to_json() + "\n")
     return len(rows)
+
+
+async def write_reports(conn: asyncpg.Connection, folder: Path, tree: OrgTree, year: int) -> list[Path]:
+    """附件7/8/9 as .xlsx in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = await report_rows(conn)
+    written = []
+    for name, (filename, render) in ANNEXES.items():
+        (folder / filename).write_bytes(render(rows[name], tree, year))
+        written.append(folder / filename)
+    return written

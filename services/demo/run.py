@@ -203,6 +203,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
         rows = await results.decision_rows(conn)
         results.write_decisions(out / "decisions.csv", rows)
         lines = await results.write_ledger(conn, out / "ledger.jsonl")
+        await results.write_reports(conn, out / "reports", authority.tree, YEAR)
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), bank.stop(), producer.stop(), return_exceptions=True)

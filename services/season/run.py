@@ -91,6 +91,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         last_decision = time.monotonic()
         results.write_decisions(out / "decisions.csv", await results.decision_rows(conn))
         lines = await results.write_ledger(conn, out / "ledger.jsonl")
+        await results.write_reports(conn, out / "reports", authority.tree, today.year)
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), producer.stop(), return_exceptions=True)

@@ -156,9 +156,10 @@ def application_reviewer(book: PolicyBook):
         else:
             outcome = review(e, facts, policy)
         await ctx.conn.execute(
-            "INSERT INTO reviews (application_id, org_code, filed_by_org, filed_by_user, status, notice_days) "
-            "VALUES ($1, $2, $3, $4, 'submitted', $5)",
+            "INSERT INTO reviews (application_id, org_code, filed_by_org, filed_by_user, status, notice_days, "
+            "category, program, stage) VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8)",
             e.application_id, e.org_code, e.filed_by_org, e.filed_by_user, policy.notice_days if policy else None,
+            e.category.value, e.program.value, e.student.stage.value,
         )
         if isinstance(outcome, ApplicationRejected):
             await _decide(ctx, outcome)

@@ -85,3 +85,18 @@ def test_logs_carry_correlation_ids_and_no_full_personal_numbers(demo_out):
     assert season.mistyped and all(t["student"]["id_number"][:4] + "**********" in log for t in season.mistyped)
     lines = [json.loads(line) for line in log.splitlines()]
     assert any(line.get("correlation_id") for line in lines if line["event"] == "Processed")
+
+
+def test_reports_add_up_to_the_ledger(demo_out):
+    from openpyxl import load_workbook
+
+    reports = sorted(p.name for p in (demo_out / "reports").glob("*.xlsx"))
+    assert [r[:3] for r in reports] == ["附件7", "附件8", "附件9"]
+    activity = list(load_workbook(demo_out / "reports" / reports[1]).active.iter_rows(values_only=True))
+    assert activity[-1][0] == "合计"
+    events = [json.loads(line)["data"] for line in (demo_out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
+    paid = sum(e["amount_fen"] for e in events if e["kind"] == "grant")
+    paid -= sum(e["amount_fen"] for e in events if e["kind"] == "reversal")
+    assert round(activity[-1][5] * 100) == paid
+    employment = list(load_workbook(demo_out / "reports" / reports[2]).active.iter_rows(values_only=True))
+    assert employment[-1][2] == len(generate(N, SEED).graduate_ids)

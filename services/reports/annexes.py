@@ -1,0 +1,93 @@
+"""The three report workbooks from report rows. Pure: rows in, .xlsx bytes out."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Callable
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from contracts.employment import EmploymentStage
+from services.shared.orgs import OrgTree
+
+CATEGORY = {"archived_family": "建档立卡困难职工家庭", "warmth_visited": "送温暖慰问家庭",
+            "gig_or_migrant": "新就业形态劳动者、农民工家庭", "liang_hou_sheng": "两后生",
+            "graduate": "高校毕业生", "other": "其他"}
+FUND = {"provincial": "省总金秋助学经费", "central": "央财帮扶资金", "local": "本级工会经费", "donation": "社会捐赠"}
+STAGE = {"enrolment": "入学", "training": "培训", "internship": "实习", "job_seeking": "求职",
+         "interview": "洽谈", "contract": "签约", "employed": "就业"}
+
+
+def _yuan(fen: int) -> float:
+    return round(fen / 100, 2)
+
+
+def _workbook(title: str, header: list[str], rows: list[list], totals: list) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.append(totals)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _totals(rows: list[list], first_numeric: int, label: str = "合计") -> list:
+    sums = [sum(r[i] for r in rows) for i in range(first_numeric, len(rows[0]))] if rows else []
+    return [label, *[""] * (first_numeric - 1), *[round(v, 2) if isinstance(v, float) else v for v in sums]]
+
+
+def demand_summary(rows: list[dict], tree: OrgTree, year: int) -> bytes:
+    """附件7 金秋助学活动需求汇总表: applicants, eligible students and yuan needed, by union and category."""
+    table = [[r["org_code"], tree.name(r["org_code"]), CATEGORY.get(r["category"], r["category"]),
+              r["applications"], r["eligible"], _yuan(r["provincial_fen"]), _yuan(r["other_fen"]),
+              _yuan(r["provincial_fen"] + r["other_fen"])] for r in rows]
+    header = ["单位代码", "单位", "帮扶类别", "申请人数", "符合条件人数", "省总经费需求（元）", "其他资金需求（元）",
+              "需求合计（元）"]
+    return _workbook(f"附件7 {year}年金秋助学活动需求汇总表", header, table, _totals(table, 3))
+
+
+def activity_statistics(rows: list[dict], tree: OrgTree, year: int) -> bytes:
+    """附件8 金秋助学活动情况统计表: students and yuan granted, by union, category and fund source."""
+    table = [[r["org_code"], tree.name(r["org_code"]), CATEGORY.get(r["category"], r["category"]),
+              FUND.get(r["fund_source"], r["fund_source"]), r["students"], _yuan(r["amount_fen"]), r["settled"]]
+             for r in rows]
+    header = ["单位代码", "单位", "帮扶类别", "资金来源", "资助人数", "资助金额（元）", "已到账人数"]
+    return _workbook(f"附件8 {year}年金秋助学活动情况统计表", header, table, _totals(table, 4))
+
+
+def employment_statistics(rows: list[dict], tree: OrgTree, year: int) -> bytes:
+    """附件9 困难职工家庭高校毕业生阳光就业暖心行动统计表: graduates by origin union and furthest stage."""
+    by_org: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        by_org[r["org_code"]][r["status"]] = r["graduates"]
+    stages = [s.value for s in EmploymentStage]
+    table = []
+    for org, counts in sorted(by_org.items()):
+        total = sum(counts.values())
+        employed = counts.get("employed", 0) + counts.get("contract", 0)
+        table.append([org, tree.name(org), total, *[counts.get(s, 0) for s in stages], employed,
+                      round(employed / total, 4) if total else 0.0])
+    header = ["生源地单位代码", "生源地工会", "登记毕业生", *[STAGE[s] for s in stages], "签约或就业人数", "就业率"]
+    totals = _totals(table, 2)
+    if table:
+        totals[-1] = round(totals[-2] / totals[2], 4) if totals[2] else 0.0
+    return _workbook(f"附件9 {year}年困难职工家庭高校毕业生阳光就业暖心行动统计表", header, table, totals)
+
+
+ANNEXES: dict[str, tuple[str, Callable[[list[dict], OrgTree, int], bytes]]] = {
+    "demand": ("附件7_金秋助学活动需求汇总表.xlsx", demand_summary),
+    "activity": ("附件8_金秋助学活动情况统计表.xlsx", activity_statistics),
+    "employment": ("附件9_阳光就业暖心行动统计表.xlsx", employment_statistics),
+}
