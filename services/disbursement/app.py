@@ -7,6 +7,7 @@ from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
 from contracts.topics import DECISIONS, FUNDS, PAYMENTS
 from services.disbursement import handlers
+from services.shared.consumer import Many
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
 
@@ -23,7 +24,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                 handlers={
                     FundAllocated: handlers.on_fund_allocated,
                     DonationReceived: handlers.on_donation_received,
-                    ApplicationVerified: handlers.on_application_verified,
+                    ApplicationVerified: Many(handlers.on_applications_verified),
                     PaymentSettled: handlers.on_payment_settled,
                     PaymentFailed: handlers.on_payment_failed,
                     BankCardCorrected: handlers.on_bank_card_corrected,

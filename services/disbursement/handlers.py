@@ -52,13 +52,10 @@ async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None
     await pay_waiting(ctx)
 
 
-async def on_application_verified(ctx: HandlerContext, e: ApplicationVerified) -> None:
-    if e.amount_fen == 0:
-        return
-    await ledger.lock(ctx.conn)
-    await try_pay(ctx, {"application_id": e.application_id, "org_code": e.org_code, "stage": e.stage.value,
-                        "amount_fen": e.amount_fen, "fund_sources": list(e.fund_sources),
-                        "bank_card": e.bank_card, "priority": e.priority})
+def _payment(e: ApplicationVerified) -> dict:
+    return {"application_id": e.application_id, "org_code": e.org_code, "stage": e.stage.value,
+            "amount_fen": e.amount_fen, "fund_sources": list(e.fund_sources), "bank_card": e.bank_card,
+            "priority": e.priority}
 
 
 _SAVE_PAYMENT = """
@@ -67,44 +64,59 @@ _SAVE_PAYMENT = """
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
     ON CONFLICT (application_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
         grant_transfer_id = EXCLUDED.grant_transfer_id, fund_account = EXCLUDED.fund_account,
-        updated_at = clock_timestamp()
+        bank_card = EXCLUDED.bank_card, updated_at = clock_timestamp()
 """
+_FIELDS = ("application_id", "org_code", "stage", "amount_fen", "fund_sources", "bank_card", "priority")
+_HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
 
 
-async def try_pay(ctx: HandlerContext, payment: Mapping) -> bool:
-    """Grant from the first fund that can afford it, or leave the payment waiting for funds.
-    The caller holds the ledger lock."""
-    own = candidate_funds(payment["fund_sources"], payment["org_code"], payment["stage"], payment["amount_fen"], [])
-    balances, donations = await ledger.balances_and_donations(ctx.conn, own)
-    candidates = candidate_funds(payment["fund_sources"], payment["org_code"], payment["stage"],
-                                 payment["amount_fen"], donations)
-    fund = choose_fund(candidates, balances, payment["amount_fen"])
-    fields = [payment[k] for k in ("application_id", "org_code", "stage", "amount_fen", "fund_sources",
-                                   "bank_card", "priority")]
-    if fund is None:
-        await ctx.conn.execute(_SAVE_PAYMENT, *fields, "awaiting_funds", INSUFFICIENT_FUNDS, None, None)
-        return False
-    grant = Transfer(fund, recipient_account(payment["application_id"]), payment["amount_fen"],
-                     TransferKind.GRANT, application_id=payment["application_id"])
-    await ledger.post(ctx.conn, [grant], ctx.envelope)
-    request = PaymentRequested(application_id=payment["application_id"], transfer_id=grant.transfer_id,
-                               amount_fen=payment["amount_fen"], bank_card=payment["bank_card"])
-    envelope = request.to_envelope(source=ctx.source, orgcode=payment["org_code"],
-                                   correlationid=ctx.envelope.correlationid, causationid=ctx.envelope.id)
-    await ctx.conn.execute(
-        f"WITH saved AS ({_SAVE_PAYMENT}) INSERT INTO outbox (topic, key, payload, headers) "
-        "VALUES ($12, $13, $14, $15)",
-        *fields, "instructed", None, grant.transfer_id, fund,
-        request.TOPIC.name, request.key, envelope.to_bytes(), [[k, v.decode()] for k, v in kafka_headers()])
-    return True
+async def pay(contexts_and_payments: list[tuple[HandlerContext, Mapping]]) -> None:
+    """Grant each payment from the first fund that can afford it, in order, or leave it waiting
+    for funds. One lock, one balance read, one ledger append, one save for the whole run; the
+    caller holds the ledger lock."""
+    conn = contexts_and_payments[0][0].conn
+    own = {a for _, p in contexts_and_payments
+           for a in candidate_funds(p["fund_sources"], p["org_code"], p["stage"], p["amount_fen"], [])}
+    balances, donations = await ledger.balances_and_donations(conn, own)
+    grants, saved, requests = [], [], []
+    for ctx, p in contexts_and_payments:
+        candidates = candidate_funds(p["fund_sources"], p["org_code"], p["stage"], p["amount_fen"], donations)
+        fund = choose_fund(candidates, balances, p["amount_fen"])
+        fields = [p[k] for k in _FIELDS]
+        if fund is None:
+            saved.append((*fields, "awaiting_funds", INSUFFICIENT_FUNDS, None, None))
+            continue
+        balances[fund] -= p["amount_fen"]
+        grant = Transfer(fund, recipient_account(p["application_id"]), p["amount_fen"], TransferKind.GRANT,
+                         application_id=p["application_id"])
+        grants.append((grant, ctx.envelope))
+        saved.append((*fields, "instructed", None, grant.transfer_id, fund))
+        request = PaymentRequested(application_id=p["application_id"], transfer_id=grant.transfer_id,
+                                   amount_fen=p["amount_fen"], bank_card=p["bank_card"])
+        requests.append(request.to_envelope(source=ctx.source, orgcode=p["org_code"],
+                                            correlationid=ctx.envelope.correlationid, causationid=ctx.envelope.id))
+    if grants:
+        await ledger.post_caused(conn, grants)
+    await conn.executemany(_SAVE_PAYMENT, saved)
+    if requests:
+        await conn.execute(
+            "INSERT INTO outbox (topic, key, payload, headers) SELECT $1, k, p, $4::jsonb "
+            "FROM unnest($2::text[], $3::bytea[]) AS o(k, p)",
+            PaymentRequested.TOPIC.name, [r.subject for r in requests], [r.to_bytes() for r in requests], _HEADERS)
+
+
+async def on_applications_verified(items: list[tuple[HandlerContext, ApplicationVerified]]) -> None:
+    payable = [(ctx, _payment(e)) for ctx, e in items if e.amount_fen > 0]
+    if payable:
+        await ledger.lock(payable[0][0].conn)
+        await pay(payable)
 
 
 async def pay_waiting(ctx: HandlerContext) -> None:
     """New money arrived: pay what waits for funds, by priority, then first come first served."""
-    for payment in await ctx.conn.fetch(
-        "SELECT * FROM payments WHERE status = 'awaiting_funds' ORDER BY priority, requested_at"
-    ):
-        await try_pay(ctx, payment)
+    waiting = await ctx.conn.fetch("SELECT * FROM payments WHERE status = 'awaiting_funds' ORDER BY priority, requested_at")
+    if waiting:
+        await pay([(ctx, payment) for payment in waiting])
 
 
 async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, status: str) -> asyncpg.Record:
@@ -144,4 +156,4 @@ async def on_bank_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> N
         e.application_id, e.bank_card)
     if payment is None:
         raise Refused("wrong_state", f"申请{e.application_id}没有被银行退回的付款，无需更正银行卡")
-    await try_pay(ctx, payment)
+    await pay([(ctx, payment)])

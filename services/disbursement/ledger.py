@@ -60,12 +60,19 @@ async def balances_and_donations(conn: asyncpg.Connection,
 
 
 async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envelope) -> None:
-    """Append `transfers` (caller holds the lock) and queue their LedgerTransferPosted events."""
+    """Append `transfers`, all caused by one event (caller holds the lock)."""
+    await post_caused(conn, [(t, cause) for t in transfers])
+
+
+async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Envelope]]) -> None:
+    """Append each transfer with the event that caused it (caller holds the lock), and queue
+    their LedgerTransferPosted events: three statements however many transfers."""
+    transfers = [t for t, _ in caused]
     head = await conn.fetchrow("SELECT sequence, hash FROM ledger_head")
     sequence, prev_hash = head["sequence"], head["hash"]
     now = datetime.now(UTC)
     entries, keys, payloads = [], [], []
-    for t in transfers:
+    for t, cause in caused:
         sequence += 1
         data = seal({
             "sequence": sequence, "transfer_id": t.transfer_id, "debit_account": t.debit_account,

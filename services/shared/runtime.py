@@ -14,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from contracts.base import Event
 from contracts.topics import Topic
 from services.shared.authority import Authority
-from services.shared.consumer import Handler, subscribe
+from services.shared.consumer import Handler, Many, subscribe
 from services.shared.db import create_pool, migrate
 from services.shared.kafka import make_producer
 from services.shared.outbox import OutboxRelay
@@ -29,7 +29,7 @@ class Subscription:
 
     name: str
     topics: tuple[Topic, ...]
-    handlers: Mapping[type[Event], Handler]
+    handlers: Mapping[type[Event], Handler | Many]
 
 
 @dataclass
