@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
@@ -19,7 +22,7 @@ from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionRes
 from services.intake.domain import ApplicationForm, submit
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
-from services.shared.consumer import HandlerContext
+from services.shared.consumer import HandlerContext, Many
 
 SOURCE = "/jinqiu/intake"
 
@@ -76,75 +79,94 @@ async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -
 # Statuses only move forward, whatever order the events of several topics arrive in.
 STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "paid", "payment_failed",
                 "reissued", "settled"]
+_FOLLOW = """
+    UPDATE applications SET status = CASE WHEN array_position($6::text[], $2) >= array_position($6::text[], status)
+                                          THEN $2 ELSE status END,
+        history = history || $3::jsonb, amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons),
+        notice_ends_on = COALESCE($7, notice_ends_on), open_objections = greatest(open_objections + $8, 0)
+    WHERE application_id = $1
+"""
 
 
-async def _advance(ctx: HandlerContext, application_id: str, status: str | None, **fields: object) -> None:
-    """Append to the history, stamped with the event's time; move to `status` unless it is None
-    (an event that changes no status)."""
-    at = {"at": ctx.envelope.time.isoformat()}
-    entry = [{"status": status, **fields, **at} if status else {**fields, **at}]
-    await ctx.conn.execute(
-        "UPDATE applications SET status = CASE WHEN array_position($6::text[], $2) >= "
-        "array_position($6::text[], status) THEN $2 ELSE status END, history = history || $3::jsonb, "
-        "amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons) "
-        "WHERE application_id = $1",
-        application_id, status, entry, fields.get("amount_fen"), fields.get("reasons"), STATUS_ORDER,
-    )
+@dataclass(frozen=True)
+class Step:
+    """What an event means for the application's status view."""
+
+    application_id: str
+    status: str | None  # None: recorded in the history, the status stays
+    fields: dict
+    notice_ends_on: dt.date | None = None
+    objections: int = 0  # change in open objections
 
 
-async def on_manual_review_required(ctx: HandlerContext, e: ManualReviewRequired) -> None:
-    await _advance(ctx, e.application_id, "manual_review", reasons=[e.reason])
+def follow(describe: Callable[[Any], Step | None]) -> Many:
+    """A handler that applies the steps of a whole run of events in one pipelined statement."""
+    async def apply(items: list[tuple[HandlerContext, Any]]) -> None:
+        rows = []
+        for ctx, event in items:
+            step = describe(event)
+            if step is None:
+                continue
+            entry = {"status": step.status} if step.status else {}
+            entry |= {**step.fields, "at": ctx.envelope.time.isoformat()}
+            rows.append((step.application_id, step.status, [entry], step.fields.get("amount_fen"),
+                         step.fields.get("reasons"), STATUS_ORDER, step.notice_ends_on, step.objections))
+        if rows:
+            await items[0][0].conn.executemany(_FOLLOW, rows)
+
+    return Many(apply)
 
 
-async def on_in_notice(ctx: HandlerContext, e: ApplicationInNotice) -> None:
-    await _advance(ctx, e.application_id, "in_notice", amount_fen=e.amount_fen, rule_id=e.rule_id,
-                   notice_from=e.starts_on.isoformat(), notice_until=e.ends_on.isoformat())
-    await ctx.conn.execute("UPDATE applications SET notice_ends_on = $2 WHERE application_id = $1",
-                           e.application_id, e.ends_on)
+def manual_review_required(e: ManualReviewRequired) -> Step:
+    return Step(e.application_id, "manual_review", {"reasons": [e.reason]})
 
 
-async def on_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
-    await _advance(ctx, e.application_id, None, event="manual_review_decided", outcome=e.outcome.value,
-                   by=e.reviewer_org, user=e.reviewer_user, note=e.note)
+def in_notice(e: ApplicationInNotice) -> Step:
+    return Step(e.application_id, "in_notice", {"amount_fen": e.amount_fen, "rule_id": e.rule_id,
+                "notice_from": e.starts_on.isoformat(), "notice_until": e.ends_on.isoformat()},
+                notice_ends_on=e.ends_on)
 
 
-async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
-    await _advance(ctx, e.application_id, None, event="objection_raised", objection_id=e.objection_id,
-                   by=e.org_code, summary=e.summary)
-    await ctx.conn.execute("UPDATE applications SET open_objections = open_objections + 1 "
-                           "WHERE application_id = $1", e.application_id)
+def review_decided(e: ManualReviewDecided) -> Step:
+    return Step(e.application_id, None, {"event": "manual_review_decided", "outcome": e.outcome.value,
+                "by": e.reviewer_org, "user": e.reviewer_user, "note": e.note})
 
 
-async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> None:
-    await _advance(ctx, e.application_id, None, event="objection_resolved", objection_id=e.objection_id,
-                   outcome=e.outcome.value, by=e.resolver_org, user=e.resolver_user, note=e.note)
-    await ctx.conn.execute("UPDATE applications SET open_objections = greatest(open_objections - 1, 0) "
-                           "WHERE application_id = $1", e.application_id)
+def objection_raised(e: ObjectionRaised) -> Step:
+    return Step(e.application_id, None, {"event": "objection_raised", "objection_id": e.objection_id,
+                "by": e.org_code, "summary": e.summary}, objections=1)
 
 
-async def on_verified(ctx: HandlerContext, e: ApplicationVerified) -> None:
-    await _advance(ctx, e.application_id, "approved", amount_fen=e.amount_fen, rule_id=e.rule_id)
+def objection_resolved(e: ObjectionResolved) -> Step:
+    return Step(e.application_id, None, {"event": "objection_resolved", "objection_id": e.objection_id,
+                "outcome": e.outcome.value, "by": e.resolver_org, "user": e.resolver_user, "note": e.note},
+                objections=-1)
 
 
-async def on_rejected(ctx: HandlerContext, e: ApplicationRejected) -> None:
-    await _advance(ctx, e.application_id, "rejected", reasons=list(e.reasons), duplicate_of=e.duplicate_of)
+def verified(e: ApplicationVerified) -> Step:
+    return Step(e.application_id, "approved", {"amount_fen": e.amount_fen, "rule_id": e.rule_id})
 
 
-async def on_transfer(ctx: HandlerContext, e: LedgerTransferPosted) -> None:
+def rejected(e: ApplicationRejected) -> Step:
+    return Step(e.application_id, "rejected", {"reasons": list(e.reasons), "duplicate_of": e.duplicate_of})
+
+
+def transferred(e: LedgerTransferPosted) -> Step | None:
     if e.application_id and e.kind is TransferKind.GRANT:
-        await _advance(ctx, e.application_id, "paid", transfer_id=e.transfer_id, fund=e.debit_account)
+        return Step(e.application_id, "paid", {"transfer_id": e.transfer_id, "fund": e.debit_account})
+    return None
 
 
-async def on_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:
-    await _advance(ctx, e.application_id, "reissued", by=e.org_code, user=e.corrected_by_user)
+def card_corrected(e: BankCardCorrected) -> Step:
+    return Step(e.application_id, "reissued", {"by": e.org_code, "user": e.corrected_by_user})
 
 
-async def on_settled(ctx: HandlerContext, e: PaymentSettled) -> None:
-    await _advance(ctx, e.application_id, "settled", bank_reference=e.bank_reference)
+def settled(e: PaymentSettled) -> Step:
+    return Step(e.application_id, "settled", {"bank_reference": e.bank_reference})
 
 
-async def on_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
-    await _advance(ctx, e.application_id, "payment_failed", reasons=[e.reason])
+def failed(e: PaymentFailed) -> Step:
+    return Step(e.application_id, "payment_failed", {"reasons": [e.reason]})
 
 
 VIEW_COLUMNS = ("application_id, submission_id, org_code, status, amount_fen, reasons, history, submitted_at, "
