@@ -89,11 +89,22 @@ class ServiceProcesses:
                   "JINQIU_LOG_FILE": str(self.log_dir / f"{name}.jsonl"), "JINQIU_LOG_LEVEL": s.log_level}
         return {**os.environ, **{k: v for k, v in values.items() if v is not None}}
 
+    async def _spawn(self, name: str) -> None:
+        self.processes[name] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.cli.main", "service", name, env=self._env(name),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+    async def crash_and_restart(self, name: str) -> None:
+        """Kill a service without warning (SIGKILL: no offset commit, no clean shutdown) and start
+        a new copy, as an operator recovering from a crash would."""
+        process = self.processes[name]
+        process.kill()
+        await process.wait()
+        await self._spawn(name)
+
     async def start(self, timeout: float = 60.0) -> None:
         for name in SERVICES:
-            self.processes[name] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "services.cli.main", "service", name, env=self._env(name),
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            await self._spawn(name)
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(base_url=self.url, timeout=1) as client:
             while True:

@@ -55,7 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with infrastructure() as endpoints:
             console.print(f"基础设施 infrastructure: {endpoints.origin} "
                           f"(Kafka {endpoints.kafka_bootstrap_servers})")
-            outcome = asyncio.run(play(_settings(endpoints), season, out, console))
+            outcome = asyncio.run(play(_settings(endpoints), season, out, console, crash=args.crash))
     p = outcome.progress
     table = Table(title=f"金秋助学 demo season: {args.applications} applications")
     table.add_column("measure")
@@ -213,6 +213,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--applications", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=2023)
     demo.add_argument("--out", required=True)
+    demo.add_argument("--crash", action="store_true",
+                      help="kill verification and disbursement mid-flight (SIGKILL) and restart them")
     demo.set_defaults(func=cmd_demo)
     audit = sub.add_parser("audit", help="auditor tools").add_subparsers(dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="replay a ledger.jsonl export")

@@ -155,7 +155,9 @@ async def _until(probe: Callable, timeout: float = 30) -> None:
         await asyncio.sleep(0.05)
 
 
-async def play(settings: Settings, season: Season, out: Path, console: Console) -> DemoOutcome:
+async def play(settings: Settings, season: Season, out: Path, console: Console,
+               crash: bool = False) -> DemoOutcome:
+    """The season; with `crash`, verification and disbursement are killed mid-flight and restarted."""
     started = time.monotonic()
     tokens, keys = demo_credentials()
     settings = settings.model_copy(update={"api_tokens": json.dumps(tokens), "signing_keys": json.dumps(keys)})
@@ -180,12 +182,17 @@ async def play(settings: Settings, season: Season, out: Path, console: Console) 
             staff = Staff(client, tokens)
             with Progress(*columns, console=console) as bar:
                 ids, refused = await file_applications(staff, season, bar)
+                if crash:
+                    await services.crash_and_restart("verification")
                 reviewed = bar.add_task("审核 reviewed", total=n)
                 await wait_until(conn, lambda p: p.reviewed == n, "every review",
                                  60 + n / 20, lambda p: bar.update(reviewed, completed=p.reviewed))
                 await city_reviews(staff, season, ids, conn)
                 await wait_until(conn, lambda p: p.manual_reviews == 0, "manual reviews", 30)
                 await publish_as_unions(producer, authority, [ClockTicked(today=NOTICE_OVER)], settings.namespace)
+                if crash:
+                    await wait_until(conn, lambda p: p.settled > 0, "the first payments", 60)
+                    await services.crash_and_restart("disbursement")
                 decided = bar.add_task("公示结束 decided", total=n)
                 paid = bar.add_task("发放 paid or parked", total=None)
 
