@@ -90,9 +90,10 @@ class ServiceProcesses:
         return {**os.environ, **{k: v for k, v in values.items() if v is not None}}
 
     async def _spawn(self, name: str) -> None:
-        self.processes[name] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.cli.main", "service", name, env=self._env(name),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        with (self.log_dir / f"{name}.stderr").open("ab") as stderr:  # the child keeps its own handle
+            self.processes[name] = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.cli.main", "service", name, env=self._env(name),
+                stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
 
     async def crash_and_restart(self, name: str) -> None:
         """Kill a service without warning (SIGKILL: no offset commit, no clean shutdown) and start
@@ -119,7 +120,7 @@ class ServiceProcesses:
     async def _check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.returncode is not None:
-                error = (await process.stderr.read()).decode(errors="replace")[-2000:]
+                error = (self.log_dir / f"{name}.stderr").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"service {name} exited with {process.returncode}: {error}")
 
     async def stop(self) -> None:
