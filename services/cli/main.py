@@ -196,6 +196,32 @@ def cmd_season_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(_: argparse.Namespace) -> int:
+    from services.ops.status import collect
+
+    settings = Settings()
+    if not settings.kafka_bootstrap_servers or not settings.database_url:
+        console.print("[red]jinqiu status needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL "
+                      "(error code: endpoints_missing)[/red]")
+        return 2
+    services, lags, dead = asyncio.run(collect(settings))
+    table = Table(title="jinqiu status")
+    for column in ("service", "events handled", "last minute", "outbox backlog", "oldest unsent (s)"):
+        table.add_column(column, justify="left" if column == "service" else "right")
+    for s in services:
+        oldest = f"{s.oldest_unsent_seconds:.1f}" if s.oldest_unsent_seconds is not None else "-"
+        table.add_row(s.name, str(s.handled), str(s.handled_last_minute), str(s.outbox_backlog), oldest)
+    console.print(table)
+    lag_table = Table(title="consumer lag")
+    lag_table.add_column("group")
+    lag_table.add_column("lag", justify="right")
+    for lag in lags:
+        lag_table.add_row(lag.group, str(lag.lag))
+    console.print(lag_table)
+    console.print(f"dead letters (jinqiu.deadletter): {dead}")
+    return 0
+
+
 def cmd_asyncapi(args: argparse.Namespace) -> int:
     import json
 
@@ -242,6 +268,8 @@ def parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--out", required=True)
     asyncapi.set_defaults(func=cmd_asyncapi)
     sub.add_parser("up", help="run the whole system until Ctrl-C").set_defaults(func=cmd_up)
+    sub.add_parser("status", help="throughput, outbox backlog, consumer lag, dead letters").set_defaults(
+        func=cmd_status)
     service = sub.add_parser("service", help="run one service (for several copies)")
     service.add_argument("name", choices=["intake", "verification", "disbursement", "employment"])
     service.set_defaults(func=cmd_service)

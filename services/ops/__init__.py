@@ -1,0 +1,1 @@
+"""What an operator on call looks at: backlog, throughput, lag, dead letters."""
