@@ -85,7 +85,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_export(args: argparse.Namespace) -> int:
     import asyncpg
 
-    from services.demo.results import write_ledger
+    from services.reports.outputs import write_ledger
 
     settings = Settings()
     if not settings.database_url:

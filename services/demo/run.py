@@ -13,25 +13,23 @@ import datetime as dt
 import json
 import secrets
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaProducer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from contracts.base import Event
-from contracts.envelope import kafka_headers
 from contracts.reviews import ClockTicked
 from deploy.local import free_port
 from services.audit.verify import AuditReport, verify_lines
-from services.demo import results
 from services.demo.bank import BankSimulator
 from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season, replacement_card
+from services.reports import outputs
+from services.season.progress import SeasonProgress, wait_until
+from services.season.publishing import publish_as_unions
 from services.shared.authority import Authority
 from services.shared.kafka import make_producer
 from services.shared.settings import Settings
@@ -44,7 +42,7 @@ NOTICE_OVER = dt.date(YEAR, 8, 27)
 @dataclass(frozen=True)
 class DemoOutcome:
     seconds: float
-    progress: results.Progress
+    progress: SeasonProgress
     refused: int
     reissued: int
     rejected: int
@@ -58,33 +56,6 @@ def demo_credentials() -> tuple[dict, dict]:
     tokens = {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}"} for org in orgs}
     keys = {org: secrets.token_hex(16) for org in orgs}
     return tokens, keys
-
-
-async def publish_as_unions(producer: AIOKafkaProducer, authority: Authority, events: list[Event],
-                            namespace: str = "") -> None:
-    """Union levels publishing their own facts, each signed under its own org code."""
-    sends = []
-    for event in events:
-        org = getattr(event, "org_code", None) or getattr(event, "from_org", None) or PROVINCE
-        envelope = authority.sign_as(event.to_envelope(source=f"/union/{org}", orgcode=org,
-                                                       correlationid=str(uuid.uuid4())))
-        sends.append(await producer.send(event.TOPIC.physical(namespace), envelope.to_bytes(),
-                                         key=event.key.encode(), headers=kafka_headers()))
-    await asyncio.gather(*sends)
-
-
-async def wait_until(conn: asyncpg.Connection, done: Callable[[results.Progress], bool], what: str,
-                     timeout: float, on_tick: Callable[[results.Progress], None] | None = None) -> results.Progress:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await results.progress(conn)
-        if on_tick:
-            on_tick(state)
-        if done(state):
-            return state
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what}: {state}")
-        await asyncio.sleep(0.1)
 
 
 class Staff:
@@ -196,7 +167,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                 decided = bar.add_task("公示结束 decided", total=n)
                 paid = bar.add_task("发放 paid or parked", total=None)
 
-                def tick(p: results.Progress) -> None:
+                def tick(p: SeasonProgress) -> None:
                     bar.update(decided, completed=p.decided)
                     bar.update(paid, completed=p.settled + p.failed + p.awaiting_funds, total=p.payable or None)
 
@@ -207,10 +178,10 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await publish_as_unions(producer, authority, season.progress_events(), settings.namespace)
         expected = len(season.progress_events())
         final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
-        rows = await results.decision_rows(conn)
-        results.write_decisions(out / "decisions.csv", rows)
-        lines = await results.write_ledger(conn, out / "ledger.jsonl")
-        await results.write_reports(conn, out / "reports", authority.tree, YEAR)
+        rows = await outputs.decision_rows(conn)
+        outputs.write_decisions(out / "decisions.csv", rows)
+        lines = await outputs.write_ledger(conn, out / "ledger.jsonl")
+        await outputs.write_reports(conn, out / "reports", authority.tree, YEAR)
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), bank.stop(), producer.stop(), return_exceptions=True)

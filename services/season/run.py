@@ -22,8 +22,9 @@ from rich.console import Console
 
 from contracts.reviews import ClockTicked
 from deploy.local import free_port
-from services.demo import results
-from services.demo.run import publish_as_unions, wait_until
+from services.reports import outputs
+from services.season.progress import SeasonProgress, wait_until
+from services.season.publishing import publish_as_unions
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
 from services.shared.authority import Authority
 from services.shared.kafka import make_producer
@@ -40,7 +41,7 @@ class SeasonOutcome:
     registry_problems: list[FileProblem]
     import_seconds: float
     import_to_last_decision: float
-    progress: results.Progress
+    progress: SeasonProgress
     ledger_lines: int
 
 
@@ -89,9 +90,9 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
             await wait_until(conn, lambda p: p.in_notice == 0, "notices to end", 120 + accepted / 20)
         final = await wait_until(conn, lambda p: p.payments == p.payable, "payments recorded", 120 + accepted / 20)
         last_decision = time.monotonic()
-        results.write_decisions(out / "decisions.csv", await results.decision_rows(conn))
-        lines = await results.write_ledger(conn, out / "ledger.jsonl")
-        await results.write_reports(conn, out / "reports", authority.tree, today.year)
+        outputs.write_decisions(out / "decisions.csv", await outputs.decision_rows(conn))
+        lines = await outputs.write_ledger(conn, out / "ledger.jsonl")
+        await outputs.write_reports(conn, out / "reports", authority.tree, today.year)
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), producer.stop(), return_exceptions=True)

@@ -13,7 +13,7 @@ from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
 from contracts.registry import decode
 from contracts.topics import PAYMENTS
 from services.audit.verify import verify_lines
-from services.demo.results import write_ledger
+from services.reports.outputs import write_ledger
 from tests.factories import bank_card
 from tests.integration.services import running
 from tests.kafka_helpers import as_union, eventually, publish_events, read_topic

@@ -1,9 +1,8 @@
-"""What a season produced, read from the services' schemas: progress counts and the outputs."""
+"""A season's outputs, read from the services' schemas: decisions.csv, ledger.jsonl, 附件7/8/9."""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -15,50 +14,6 @@ from services.shared.orgs import OrgTree
 
 DECISION_COLUMNS = ("application_id", "decision", "amount_fen", "fund_source", "reasons",
                     "payment_status", "rule_id", "policy_version", "org_code", "duplicate_of")
-
-
-@dataclass(frozen=True)
-class Progress:
-    reviewed: int
-    manual_reviews: int
-    in_notice: int
-    clock_set: bool
-    decided: int
-    approved: int
-    payable: int
-    payments: int
-    settled: int
-    failed: int
-    awaiting_funds: int
-    in_flight: int
-    ledger_entries: int
-    households: int
-    graduates: int
-    graduates_progressed: int
-
-
-async def progress(conn: asyncpg.Connection) -> Progress:
-    row = await conn.fetchrow("""
-        SELECT (SELECT count(*) FROM verification.reviews) AS reviewed,
-               (SELECT count(*) FROM verification.reviews WHERE status = 'manual_review') AS manual_reviews,
-               (SELECT count(*) FROM verification.reviews WHERE status = 'in_notice') AS in_notice,
-               EXISTS (SELECT 1 FROM verification.clock) AS clock_set,
-               (SELECT count(*) FROM verification.decisions) AS decided,
-               (SELECT count(*) FROM verification.decisions WHERE decision = 'approved') AS approved,
-               (SELECT count(*) FROM verification.decisions WHERE decision = 'approved' AND amount_fen > 0)
-                   AS payable,
-               (SELECT count(*) FROM disbursement.payments) AS payments,
-               (SELECT count(*) FROM disbursement.payments WHERE status = 'settled') AS settled,
-               (SELECT count(*) FROM disbursement.payments WHERE status = 'failed') AS failed,
-               (SELECT count(*) FROM disbursement.payments WHERE status = 'awaiting_funds') AS awaiting_funds,
-               (SELECT count(*) FROM disbursement.payments WHERE status = 'instructed') AS in_flight,
-               (SELECT sequence FROM disbursement.ledger_head) AS ledger_entries,
-               (SELECT count(*) FROM verification.hardship_files) AS households,
-               (SELECT count(*) FROM employment.graduates) AS graduates,
-               (SELECT count(*) FROM employment.graduates WHERE jsonb_array_length(history) > 0)
-                   AS graduates_progressed
-    """)
-    return Progress(**dict(row))
 
 
 async def decision_rows(conn: asyncpg.Connection) -> list[dict]:

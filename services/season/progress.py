@@ -1,0 +1,68 @@
+"""How far a season has got, read from the services' schemas: what the harnesses wait on."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class SeasonProgress:
+    reviewed: int
+    manual_reviews: int
+    in_notice: int
+    clock_set: bool
+    decided: int
+    approved: int
+    payable: int
+    payments: int
+    settled: int
+    failed: int
+    awaiting_funds: int
+    in_flight: int
+    ledger_entries: int
+    households: int
+    graduates: int
+    graduates_progressed: int
+
+
+async def progress(conn: asyncpg.Connection) -> SeasonProgress:
+    row = await conn.fetchrow("""
+        SELECT (SELECT count(*) FROM verification.reviews) AS reviewed,
+               (SELECT count(*) FROM verification.reviews WHERE status = 'manual_review') AS manual_reviews,
+               (SELECT count(*) FROM verification.reviews WHERE status = 'in_notice') AS in_notice,
+               EXISTS (SELECT 1 FROM verification.clock) AS clock_set,
+               (SELECT count(*) FROM verification.decisions) AS decided,
+               (SELECT count(*) FROM verification.decisions WHERE decision = 'approved') AS approved,
+               (SELECT count(*) FROM verification.decisions WHERE decision = 'approved' AND amount_fen > 0)
+                   AS payable,
+               (SELECT count(*) FROM disbursement.payments) AS payments,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'settled') AS settled,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'failed') AS failed,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'awaiting_funds') AS awaiting_funds,
+               (SELECT count(*) FROM disbursement.payments WHERE status = 'instructed') AS in_flight,
+               (SELECT sequence FROM disbursement.ledger_head) AS ledger_entries,
+               (SELECT count(*) FROM verification.hardship_files) AS households,
+               (SELECT count(*) FROM employment.graduates) AS graduates,
+               (SELECT count(*) FROM employment.graduates WHERE jsonb_array_length(history) > 0)
+                   AS graduates_progressed
+    """)
+    return SeasonProgress(**dict(row))
+
+
+async def wait_until(conn: asyncpg.Connection, done: Callable[[SeasonProgress], bool], what: str,
+                     timeout: float, on_tick: Callable[[SeasonProgress], None] | None = None) -> SeasonProgress:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await progress(conn)
+        if on_tick:
+            on_tick(state)
+        if done(state):
+            return state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}: {state}")
+        await asyncio.sleep(0.1)
