@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import sys
 import time
 from pathlib import Path
 
+import structlog
 from rich.console import Console
 from rich.table import Table
 
@@ -133,8 +133,13 @@ def _run_services(names: list[str]) -> int:
         if endpoints.origin != "environment":
             console.print(f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}\n"
                           f"DATABASE_URL={endpoints.database_url}")
-        with contextlib.suppress(KeyboardInterrupt):
+        try:
             asyncio.run(_serve(settings, names))
+        except KeyboardInterrupt:
+            pass
+        except Exception:  # the traceback goes through the masking logger, not raw to stderr
+            structlog.get_logger("jinqiu.service").exception("service_crashed", services=names)
+            return 1
     return 0
 
 
