@@ -7,7 +7,6 @@ from collections.abc import Mapping
 import asyncpg
 
 from contracts.applications import ApplicationVerified
-from contracts.envelope import kafka_headers
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentRequested, PaymentSettled, TransferKind
 from services.disbursement import ledger
@@ -21,6 +20,7 @@ from services.disbursement.domain import (
     fund_account,
     recipient_account,
 )
+from services.shared import outbox
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
 
@@ -67,7 +67,6 @@ _SAVE_PAYMENT = """
         bank_card = EXCLUDED.bank_card, updated_at = clock_timestamp()
 """
 _FIELDS = ("application_id", "org_code", "stage", "amount_fen", "fund_sources", "bank_card", "priority")
-_HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
 
 
 async def pay(contexts_and_payments: list[tuple[HandlerContext, Mapping]]) -> None:
@@ -102,7 +101,8 @@ async def pay(contexts_and_payments: list[tuple[HandlerContext, Mapping]]) -> No
         await conn.execute(
             "INSERT INTO outbox (topic, key, payload, headers) SELECT $1, k, p, $4::jsonb "
             "FROM unnest($2::text[], $3::bytea[]) AS o(k, p)",
-            PaymentRequested.TOPIC.name, [r.subject for r in requests], [r.to_bytes() for r in requests], _HEADERS)
+            PaymentRequested.TOPIC.name, [r.subject for r in requests], [r.to_bytes() for r in requests],
+            outbox.CLOUDEVENT_HEADERS)
 
 
 async def on_applications_verified(items: list[tuple[HandlerContext, ApplicationVerified]]) -> None:

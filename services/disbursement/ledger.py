@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from contracts.envelope import Envelope, kafka_headers
+from contracts.envelope import Envelope
 from contracts.ledger import LedgerTransferPosted
 from contracts.ledger_format import LEDGER_SOURCE, seal
 from services.disbursement.domain import DonationIntent, Transfer
+from services.shared import outbox
 
-_HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
 _APPEND = """
     WITH entries AS (
         INSERT INTO ledger_entries (sequence, transfer_id, event_id, debit_account, credit_account, amount_fen,
@@ -91,8 +91,8 @@ async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Env
         payloads.append(envelope.to_bytes())
         prev_hash = data["hash"]
     columns = [list(c) for c in zip(*entries, strict=True)]
-    await conn.execute(_APPEND, *columns, LedgerTransferPosted.TOPIC.name, keys, payloads, _HEADERS,
-                       sequence, prev_hash)
+    await conn.execute(_APPEND, *columns, LedgerTransferPosted.TOPIC.name, keys, payloads,
+                       outbox.CLOUDEVENT_HEADERS, sequence, prev_hash)
     await conn.execute(
         _TOTALS,
         [t.credit_account for t in transfers] + [t.debit_account for t in transfers],

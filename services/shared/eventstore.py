@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from contracts.base import Event
-from contracts.envelope import Envelope, kafka_headers
+from contracts.envelope import Envelope
+from services.shared import outbox
 
-_HEADERS = [[k, v.decode()] for k, v in kafka_headers()]
 _APPEND = """
     WITH stored AS (
         INSERT INTO events (stream_id, version, event_id, type, data)
@@ -57,7 +57,7 @@ async def append(
             [env.id for env in envelopes], [env.type for env in envelopes],
             [json.dumps(env.data, ensure_ascii=False) for env in envelopes],
             [event.TOPIC.name for _, _, event in items], [event.key for _, _, event in items],
-            [env.to_bytes() for env in envelopes], _HEADERS,
+            [env.to_bytes() for env in envelopes], outbox.CLOUDEVENT_HEADERS,
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConcurrencyError(", ".join(sorted({s for s, _, _ in items}))) from exc

@@ -14,6 +14,14 @@ from contracts.envelope import kafka_headers
 log = structlog.get_logger(__name__)
 
 
+def stored_headers(headers: list[tuple[str, bytes]]) -> list[list[str]]:
+    """Kafka headers as the outbox's jsonb column holds them."""
+    return [[k, v.decode()] for k, v in headers]
+
+
+CLOUDEVENT_HEADERS = stored_headers(kafka_headers())
+
+
 async def enqueue(
     conn: asyncpg.Connection,
     topic: str,
@@ -21,7 +29,7 @@ async def enqueue(
     payload: bytes,
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
-    encoded = [[k, v.decode()] for k, v in (headers or kafka_headers())]
+    encoded = stored_headers(headers) if headers else CLOUDEVENT_HEADERS
     await conn.execute(
         "INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)",
         topic,
