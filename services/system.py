@@ -18,7 +18,7 @@ from services.disbursement.app import create_service as disbursement
 from services.employment.app import create_service as employment
 from services.intake.api import create_api
 from services.intake.app import create_service as intake
-from services.shared.kafka import ensure_topics, wait_for_broker
+from services.shared.kafka import ensure_topics, grant_acls, wait_for_broker
 from services.shared.runtime import ServiceRuntime
 from services.shared.settings import Settings
 from services.verification.app import create_service as verification
@@ -32,8 +32,10 @@ SERVICES: dict[str, Callable[[Settings], ServiceRuntime]] = {
 
 
 async def prepare_broker(settings: Settings) -> None:
-    await wait_for_broker(settings.kafka_bootstrap_servers)
-    await ensure_topics(settings.kafka_bootstrap_servers, settings.namespace)
+    """As the broker's admin: the namespace's topics, and the ACLs that let each principal use them."""
+    await wait_for_broker(settings)
+    await ensure_topics(settings)
+    await grant_acls(settings)
 
 
 async def start_services(settings: Settings, names: list[str] | None = None) -> dict[str, ServiceRuntime]:
@@ -85,6 +87,8 @@ class ServiceProcesses:
         values = {"KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers, "DATABASE_URL": s.database_url,
                   "JINQIU_NAMESPACE": s.namespace, "JINQIU_API_TOKENS": s.api_tokens,
                   "JINQIU_SIGNING_KEYS": s.signing_keys, "JINQIU_POLICY_FILES": s.policy_files,
+                  "JINQIU_KAFKA_CREDENTIALS": s.kafka_credentials,
+                  "JINQIU_IDEMPOTENT_PRODUCER": str(s.idempotent_producer).lower(),
                   "JINQIU_INTAKE_HOST": "127.0.0.1", "JINQIU_INTAKE_PORT": str(self.port),
                   "JINQIU_LOG_FILE": str(self.log_dir / f"{name}.jsonl"), "JINQIU_LOG_LEVEL": s.log_level}
         return {**os.environ, **{k: v for k, v in values.items() if v is not None}}

@@ -12,9 +12,9 @@ import pytest
 
 from deploy.local import Endpoints, infrastructure
 from services.shared.db import init_connection
-from services.shared.kafka import ensure_topics, wait_for_broker
 from services.shared.settings import Settings
-from tests.factories import TOKENS
+from services.system import prepare_broker
+from tests.factories import TEST_KEYS, TOKENS
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +32,10 @@ async def settings(endpoints: Endpoints) -> AsyncIterator[Settings]:
     base, _, _ = endpoints.database_url.rpartition("/")
     s = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers,
                  DATABASE_URL=f"{base}/t_{tag}", namespace=f"t{tag}.", session_timeout_ms=6000,
-                 api_tokens=json.dumps(TOKENS))
-    await wait_for_broker(s.kafka_bootstrap_servers)
-    await ensure_topics(s.kafka_bootstrap_servers, s.namespace)
+                 api_tokens=json.dumps(TOKENS), signing_keys=json.dumps(TEST_KEYS),
+                 kafka_credentials=endpoints.kafka_credentials,
+                 idempotent_producer=endpoints.origin != "local-tansu")
+    await prepare_broker(s)
     yield s
 
 

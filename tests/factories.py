@@ -8,6 +8,7 @@ from stdnum import luhn
 from stdnum.cn import ric
 
 from contracts.applications import ApplicationSubmitted, DocumentKind
+from deploy.local import signing_keys
 from services.intake.domain import ApplicationForm, submit
 
 ALL_DOCUMENTS = [{"kind": k.value, "ref": f"s3://jinqiu-docs/{k.value}.pdf",
@@ -16,6 +17,10 @@ ALL_DOCUMENTS = [{"kind": k.value, "ref": f"s3://jinqiu-docs/{k.value}.pdf",
 # API tokens for tests: one per org that acts in them.
 TOKENS = {f"token-{org}": {"org": org, "user": f"staff-{org}"}
           for org in ("340000", "341600", "341602", "341621", "341622", "341623", "610000", "610200")}
+
+
+# Signing keys for tests: one per principal and per union org (deploy.local makes them the same way).
+TEST_KEYS = signing_keys()
 
 
 def auth(org: str = "341602") -> dict[str, str]:

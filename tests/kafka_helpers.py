@@ -9,14 +9,20 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from contracts.access import PRODUCERS
 from contracts.base import Event
 from contracts.envelope import Envelope, kafka_headers
+from contracts.signing import sign
 from contracts.topics import Topic
+from services.shared.kafka import ADMIN, client_options
 from services.shared.settings import Settings
+from tests.factories import TEST_KEYS
 
 
-async def publish(settings: Settings, items: list[tuple[Topic, str | None, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+async def publish(settings: Settings, items: list[tuple[Topic, str | None, bytes]], principal: str = ADMIN) -> None:
+    """Raw records on the broker, as `principal` (by default the admin, who may write anywhere:
+    what a consumer does with a record is then up to its own checks)."""
+    producer = AIOKafkaProducer(**client_options(settings, principal), acks="all")
     await producer.start()
     try:
         for topic, key, value in items:
@@ -26,10 +32,17 @@ async def publish(settings: Settings, items: list[tuple[Topic, str | None, bytes
         await producer.stop()
 
 
-def as_union(event: Event, org: str | None = None, id: str | None = None) -> Envelope:
-    """The event as the union it acts for would publish it (or as `org`, to test refusals)."""
-    org = org or (getattr(event, event.ACTING_ORG_FIELD) if event.ACTING_ORG_FIELD else "341602")
-    return event.to_envelope(source=f"/union/{org}", orgcode=org, correlationid="corr-test", id=id)
+def as_union(event: Event, org: str | None = None, id: str | None = None, signed: bool = True) -> Envelope:
+    """The event as its publisher would send it, signed with the test keys: the union it acts
+    for (or `org`, to test refusals), else the principal that produces its type (the scheduler,
+    the bank, a service)."""
+    if event.ACTING_ORG_FIELD or org:
+        org = org or getattr(event, event.ACTING_ORG_FIELD)
+        signer, envelope = org, event.to_envelope(source=f"/union/{org}", orgcode=org, correlationid="corr-test", id=id)
+    else:
+        signer = sorted(PRODUCERS[type(event)])[0]
+        envelope = event.to_envelope(source=f"/jinqiu/{signer}", correlationid="corr-test", id=id)
+    return sign(envelope, signer, TEST_KEYS[signer]) if signed else envelope
 
 
 async def publish_events(settings: Settings, envelopes_and_events: list[tuple[Event, Envelope]]) -> None:
@@ -38,7 +51,7 @@ async def publish_events(settings: Settings, envelopes_and_events: list[tuple[Ev
 
 async def read_topic(settings: Settings, topic: Topic, idle: float = 1.5) -> list[ConsumerRecord]:
     """Every record on the topic, read from the start until nothing new arrives for `idle` s."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(settings, ADMIN), enable_auto_commit=False)
     await consumer.start()
     try:
         name = topic.physical(settings.namespace)

@@ -38,8 +38,12 @@ def _print_audit(report) -> None:
                   else f"[red]审计未通过 audit failed: {len(report.violations)} violation(s)[/red]")
 
 
-def _settings(endpoints) -> Settings:
-    return Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers, DATABASE_URL=endpoints.database_url)
+def _settings(endpoints, base: Settings | None = None) -> Settings:
+    """Settings that reach `endpoints`, with their broker credentials and signing keys."""
+    return (base or Settings()).model_copy(update={
+        "kafka_bootstrap_servers": endpoints.kafka_bootstrap_servers, "database_url": endpoints.database_url,
+        "kafka_credentials": endpoints.kafka_credentials, "signing_keys": endpoints.signing_keys,
+        "idempotent_producer": endpoints.origin != "local-tansu"})
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -128,11 +132,9 @@ def _run_services(names: list[str]) -> int:
     log_file = open(base.log_file, "a", encoding="utf-8", buffering=1) if base.log_file else None  # noqa: SIM115
     configure_logging(base.log_level, stream=log_file)
     with infrastructure() as endpoints:
-        settings = base.model_copy(update={"kafka_bootstrap_servers": endpoints.kafka_bootstrap_servers,
-                                           "database_url": endpoints.database_url})
+        settings = _settings(endpoints, base)
         if endpoints.origin != "environment":
-            console.print(f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}\n"
-                          f"DATABASE_URL={endpoints.database_url}")
+            console.print("\n".join(f"{k}={v}" for k, v in endpoints.settings_env().items()))
         try:
             asyncio.run(_serve(settings, names))
         except KeyboardInterrupt:

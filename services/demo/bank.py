@@ -10,11 +10,14 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from contracts.access import BANK
 from contracts.envelope import Envelope
 from contracts.ledger import PaymentFailed, PaymentRequested, PaymentSettled
 from contracts.registry import decode
 from contracts.topics import PAYMENTS
-from services.shared.kafka import make_producer
+from services.shared.authority import Authority
+from services.shared.errors import Refused
+from services.shared.kafka import faststream_security, make_producer
 from services.shared.settings import Settings
 
 BANK_NAMESPACE = uuid.UUID("0b7d5a52-9a43-4d1c-8d1e-3f0c2b6f7a10")
@@ -30,10 +33,11 @@ def answer(request: PaymentRequested, failing_cards: set[str]) -> PaymentSettled
 
 
 class BankSimulator:
-    def __init__(self, settings: Settings, failing_cards: set[str]) -> None:
+    def __init__(self, settings: Settings, authority: Authority, failing_cards: set[str]) -> None:
         self.failing_cards = failing_cards
-        self.producer = make_producer(settings)
-        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=log)
+        self.producer = make_producer(settings, BANK)
+        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=log,
+                                  security=faststream_security(settings, BANK))
 
         topic = PAYMENTS.physical(settings.namespace)
 
@@ -46,10 +50,16 @@ class BankSimulator:
                 envelope = Envelope.from_bytes(record.value)
                 if envelope.event_name != PaymentRequested.NAME:
                     continue
-                result = answer(decode(envelope), self.failing_cards)
-                reply = result.to_envelope(
+                request = decode(envelope)
+                try:
+                    authority.check_event(envelope, request)  # a bank pays only what disbursement signed
+                except Refused as refusal:
+                    log.warning("payment_request_refused", code=refusal.code)
+                    continue
+                result = answer(request, self.failing_cards)
+                reply = authority.seal(result.to_envelope(
                     source="/bank/simulator", orgcode=envelope.orgcode, correlationid=envelope.correlationid,
-                    causationid=envelope.id, id=str(uuid.uuid5(BANK_NAMESPACE, envelope.id)))
+                    causationid=envelope.id, id=str(uuid.uuid5(BANK_NAMESPACE, envelope.id))), BANK)
                 sends.append(await self.producer.send(topic, reply.to_bytes(), key=result.key.encode(),
                                                       headers=[("content-type", b"application/cloudevents+json")]))
             for sent in sends:

@@ -23,15 +23,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from contracts.reviews import ClockTicked
-from deploy.local import free_port
+from deploy.local import free_port, signing_keys
 from services.audit.verify import AuditReport, verify_lines
 from services.demo.bank import BankSimulator
 from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season, replacement_card
 from services.reports import outputs
 from services.season.progress import SeasonProgress, wait_until
-from services.season.publishing import publish_as_unions
+from services.season.publishing import Publishers
 from services.shared.authority import Authority
-from services.shared.kafka import make_producer
 from services.shared.settings import Settings
 from services.system import ServiceProcesses, prepare_broker
 
@@ -50,12 +49,10 @@ class DemoOutcome:
     audit: AuditReport
 
 
-def demo_credentials() -> tuple[dict, dict]:
-    """API tokens for each union's staff, and each union's signing key, made fresh for this run."""
+def demo_tokens() -> dict:
+    """API tokens for each union's staff, made fresh for this run."""
     orgs = [PROVINCE, CITY, *COUNTIES]
-    tokens = {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}"} for org in orgs}
-    keys = {org: secrets.token_hex(16) for org in orgs}
-    return tokens, keys
+    return {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}"} for org in orgs}
 
 
 class Staff:
@@ -130,20 +127,21 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                crash: bool = False) -> DemoOutcome:
     """The season; with `crash`, verification and disbursement are killed mid-flight and restarted."""
     started = time.monotonic()
-    tokens, keys = demo_credentials()
-    settings = settings.model_copy(update={"api_tokens": json.dumps(tokens), "signing_keys": json.dumps(keys)})
+    tokens = demo_tokens()
+    keys = settings.signing_keys or json.dumps(signing_keys())  # endpoints from outside may bring none
+    settings = settings.model_copy(update={"api_tokens": json.dumps(tokens), "signing_keys": keys})
     authority = Authority.from_settings(settings)
     await prepare_broker(settings)
-    bank = BankSimulator(settings, season.failing_cards)
-    producer = make_producer(settings)
-    await producer.start()
+    bank = BankSimulator(settings, authority, season.failing_cards)
+    publishers = Publishers(settings, authority)
+    await publishers.start()
     opening = [*season.funds, *season.registry, ClockTicked(today=NOTICE_STARTS)]
     services = ServiceProcesses(settings, out / "logs", free_port())
     conn = await asyncpg.connect(settings.database_url)
     try:
         # Union levels publish funds, registry and the date while the services start.
         await asyncio.gather(services.start(), bank.start(),
-                             publish_as_unions(producer, authority, opening, settings.namespace))
+                             publishers.publish(opening))
         opened = sum(1 for e in season.registry if type(e).__name__ == "HardshipFileOpened")
         await wait_until(conn, lambda p: p.households == opened and p.clock_set
                          and p.ledger_entries >= len(season.funds), "registry and funds", 60)
@@ -160,7 +158,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                                  60 + n / 20, lambda p: bar.update(reviewed, completed=p.reviewed))
                 await city_reviews(staff, season, ids, conn)
                 await wait_until(conn, lambda p: p.manual_reviews == 0, "manual reviews", 30)
-                await publish_as_unions(producer, authority, [ClockTicked(today=NOTICE_OVER)], settings.namespace)
+                await publishers.publish([ClockTicked(today=NOTICE_OVER)])
                 if crash:
                     await wait_until(conn, lambda p: p.settled > 0, "the first payments", 60)
                     await services.crash_and_restart("disbursement")
@@ -175,7 +173,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                                  "every application decided and paid or parked", 60 + n / 20, tick)
             reissued = await correct_refused_cards(staff, conn)
             await wait_until(conn, lambda p: p.failed == 0 and p.in_flight == 0, "re-issued payments", 60)
-        await publish_as_unions(producer, authority, season.progress_events(), settings.namespace)
+        await publishers.publish(season.progress_events())
         expected = len(season.progress_events())
         final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
         rows = await outputs.decision_rows(conn)
@@ -184,7 +182,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await outputs.write_reports(conn, out / "reports", authority.tree, YEAR)
     finally:
         await conn.close()
-        await asyncio.gather(services.stop(), bank.stop(), producer.stop(), return_exceptions=True)
+        await asyncio.gather(services.stop(), bank.stop(), publishers.stop(), return_exceptions=True)
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
         audit = verify_lines(f)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")

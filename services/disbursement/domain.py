@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from contracts.ledger import TransferKind
+from services.shared.errors import Refused
 
 INSUFFICIENT_FUNDS = "insufficient_funds"
 SETTLED_ACCOUNT = "bank:settled"
@@ -73,9 +74,19 @@ def choose_fund(candidates: Iterable[str], balances: Mapping[str, int], amount_f
     return next((a for a in candidates if balances.get(a, 0) >= amount_fen), None)
 
 
+BUDGET_HOLDERS = {"provincial": is_province, "central": is_province, "local": lambda org: True}
+"""Who may bring money of each source into the ledger: the province holds the provincial campaign
+budget and receives the central allocation; every union holds its own local funds. Donations
+come in only as `donation.received`, with their donor's intent."""
+
+
 def allocation_debit_account(source: str, from_org: str, to_org: str) -> str:
-    """Money enters from a budget when the province allocates or a union funds itself;
-    otherwise a union passes on money from its own fund, which it must have."""
+    """Money enters from a budget only where its holder brings it in (to itself, or the province
+    to any union below it); otherwise a union passes on money from its own fund, which it must have."""
+    if source == "donation":
+        raise Refused("donation_not_allocatable", "社会捐赠按捐赠人意向使用，不能作为拨款下拨")
     if is_province(from_org) or from_org == to_org:
+        if not BUDGET_HOLDERS[source](from_org):
+            raise Refused("budget_not_held", f"{from_org}不掌握{source}预算，只能下拨已到账的资金")
         return f"budget:{source}:{from_org}"
     return fund_account(source, from_org)

@@ -21,13 +21,15 @@ from services.disbursement.domain import (
     recipient_account,
 )
 from services.shared import outbox
+from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
 
 
 async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
-    if not ctx.authority.tree.may_act(e.from_org, e.to_org):
-        raise Refused("org_out_of_scope", f"{e.from_org}无权向{e.to_org}拨款")
+    ctx.authority.require_scope(e.from_org, e.to_org)
+    if not await first_time(ctx, f"allocation:{e.allocation_id}", e):
+        return
     await ledger.lock(ctx.conn)
     debit = allocation_debit_account(e.fund_source.value, e.from_org, e.to_org)
     if debit.startswith("fund:"):
@@ -35,11 +37,13 @@ async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
         if balances.get(debit, 0) < e.amount_fen:
             raise Refused(INSUFFICIENT_FUNDS, f"{debit}余额不足，无法拨出{e.amount_fen}分")
     transfer = Transfer(debit, fund_account(e.fund_source.value, e.to_org), e.amount_fen, TransferKind.ALLOCATION)
-    await ledger.post(ctx.conn, [transfer], ctx.envelope)
+    await ledger.post(ctx.conn, [transfer], ctx.envelope, ctx.authority.seal)
     await pay_waiting(ctx)
 
 
 async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None:
+    if not await first_time(ctx, f"donation:{e.donation_id}", e):
+        return
     account = fund_account("donation", e.donation_id)
     await ctx.conn.execute(
         "INSERT INTO donations (donation_id, account, org_codes, stages, per_student_cap_fen) "
@@ -48,7 +52,7 @@ async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None
     )
     await ledger.lock(ctx.conn)
     await ledger.post(ctx.conn, [Transfer(f"donor:{e.donation_id}", account, e.amount_fen, TransferKind.DONATION)],
-                      ctx.envelope)
+                      ctx.envelope, ctx.authority.seal)
     await pay_waiting(ctx)
 
 
@@ -92,10 +96,11 @@ async def pay(contexts_and_payments: list[tuple[HandlerContext, Mapping]]) -> No
         saved.append((*fields, "instructed", None, grant.transfer_id, fund))
         request = PaymentRequested(application_id=p["application_id"], transfer_id=grant.transfer_id,
                                    amount_fen=p["amount_fen"], bank_card=p["bank_card"])
-        requests.append(request.to_envelope(source=ctx.source, orgcode=p["org_code"],
-                                            correlationid=ctx.envelope.correlationid, causationid=ctx.envelope.id))
+        requests.append(ctx.authority.seal(request.to_envelope(
+            source=ctx.source, orgcode=p["org_code"], correlationid=ctx.envelope.correlationid,
+            causationid=ctx.envelope.id)))
     if grants:
-        await ledger.post_caused(conn, grants)
+        await ledger.post_caused(conn, grants, contexts_and_payments[0][0].authority.seal)
     await conn.executemany(_SAVE_PAYMENT, saved)
     if requests:
         await conn.execute(
@@ -106,7 +111,14 @@ async def pay(contexts_and_payments: list[tuple[HandlerContext, Mapping]]) -> No
 
 
 async def on_applications_verified(items: list[tuple[HandlerContext, ApplicationVerified]]) -> None:
+    """Pay each approval once: a second approval of an application already paid or waiting
+    (a replay under a new event id) is refused, and goes to the dead-letter topic alone."""
     payable = [(ctx, _payment(e)) for ctx, e in items if e.amount_fen > 0]
+    ids = [p["application_id"] for _, p in payable]
+    known = {r["application_id"] for r in await items[0][0].conn.fetch(
+        "SELECT application_id FROM payments WHERE application_id = ANY($1)", ids)} if ids else set()
+    if known or len(set(ids)) < len(ids):
+        raise Refused("already_approved_for_payment", f"申请{sorted(known) or ids}已批准付款，不重复付款")
     if payable:
         await ledger.lock(payable[0][0].conn)
         await pay(payable)
@@ -119,8 +131,11 @@ async def pay_waiting(ctx: HandlerContext) -> None:
         await pay([(ctx, payment) for payment in waiting])
 
 
-async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, status: str) -> asyncpg.Record:
-    """Record the bank's answer on the payment it belongs to; any other answer is refused."""
+async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, status: str) -> asyncpg.Record | None:
+    """Record the bank's answer on the payment it belongs to (None for a repeat of an answer
+    already recorded); any other answer is refused."""
+    if not await first_time(ctx, f"bank_result:{e.transfer_id}", e):
+        return None
     await ledger.lock(ctx.conn)
     payment = await ctx.conn.fetchrow(
         "UPDATE payments SET status = $3, reason = $4, updated_at = clock_timestamp() "
@@ -134,17 +149,21 @@ async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, stat
 
 async def on_payment_settled(ctx: HandlerContext, e: PaymentSettled) -> None:
     payment = await _answered(ctx, e, "settled")
+    if payment is None:
+        return
     settlement = Transfer(recipient_account(e.application_id), SETTLED_ACCOUNT, payment["amount_fen"],
                           TransferKind.SETTLEMENT, application_id=e.application_id)
-    await ledger.post(ctx.conn, [settlement], ctx.envelope)
+    await ledger.post(ctx.conn, [settlement], ctx.envelope, ctx.authority.seal)
 
 
 async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
     """The bank refused the card: the grant is reversed back into its fund; nothing is lost."""
     payment = await _answered(ctx, e, "failed")
+    if payment is None:
+        return
     reversal = Transfer(recipient_account(e.application_id), payment["fund_account"], payment["amount_fen"],
                         TransferKind.REVERSAL, application_id=e.application_id, reverses=e.transfer_id)
-    await ledger.post(ctx.conn, [reversal], ctx.envelope)
+    await ledger.post(ctx.conn, [reversal], ctx.envelope, ctx.authority.seal)
     await pay_waiting(ctx)
 
 

@@ -7,7 +7,7 @@ number of disbursement instances.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -17,6 +17,8 @@ from contracts.ledger import LedgerTransferPosted
 from contracts.ledger_format import LEDGER_SOURCE, seal
 from services.disbursement.domain import DonationIntent, Transfer
 from services.shared import outbox
+
+Signer = Callable[[Envelope], Envelope]
 
 _APPEND = """
     WITH entries AS (
@@ -59,14 +61,14 @@ async def balances_and_donations(conn: asyncpg.Connection,
     return {r["account"]: r["balance"] for r in rows}, donations
 
 
-async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envelope) -> None:
+async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envelope, sign: Signer) -> None:
     """Append `transfers`, all caused by one event (caller holds the lock)."""
-    await post_caused(conn, [(t, cause) for t in transfers])
+    await post_caused(conn, [(t, cause) for t in transfers], sign)
 
 
-async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Envelope]]) -> None:
+async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Envelope]], sign: Signer) -> None:
     """Append each transfer with the event that caused it (caller holds the lock), and queue
-    their LedgerTransferPosted events: three statements however many transfers."""
+    their LedgerTransferPosted events, signed by `sign`: three statements however many transfers."""
     transfers = [t for t, _ in caused]
     head = await conn.fetchrow("SELECT sequence, hash FROM ledger_head")
     sequence, prev_hash = head["sequence"], head["hash"]
@@ -85,6 +87,7 @@ async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Env
             source=LEDGER_SOURCE, subject=t.application_id or t.credit_account,
             orgcode=cause.orgcode, correlationid=cause.correlationid, causationid=cause.id,
         ).model_copy(update={"time": now})
+        envelope = sign(envelope)
         entries.append((sequence, t.transfer_id, envelope.id, t.debit_account, t.credit_account, t.amount_fen,
                         t.application_id, t.kind.value, t.reverses, prev_hash, data["hash"], now))
         keys.append(t.application_id or t.credit_account)

@@ -22,7 +22,7 @@ async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted)
     )
     if inserted:
         await eventstore.record(ctx.conn, f"graduate-{registered.graduate_id}", 0, [registered],
-                                source=ctx.source, cause=ctx.envelope)
+                                source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)
 
 
 async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:

@@ -141,7 +141,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         event = make(view)
         async with pool.acquire() as conn, conn.transaction():
             await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
-                                    orgcode=principal.org, seal=authority.sign_as,
+                                    orgcode=principal.org, seal=authority.seal,
                                     correlationid=structlog.contextvars.get_contextvars()["correlation_id"])
         log.info("act_recorded", application_id=application_id, act=event.NAME)
         return Recorded(application_id=application_id, event=event.NAME, id=getattr(event, "objection_id", ""))

@@ -51,7 +51,7 @@ async def file_applications(
     first_of_each = {e.application_id: e for e in reversed(events) if e.application_id in created}
     await eventstore.append(
         conn, [(f"application-{e.application_id}", 1, e) for e in first_of_each.values()],
-        source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.sign_as,
+        source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.seal,
     )
     return [Filed(e.application_id, created=e.application_id in created) for e in events]
 

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts.topics import DEAD_LETTER, Topic
+from services.shared.kafka import ADMIN, client_options
 from services.shared.settings import Settings
 from services.system import SERVICES
 
@@ -44,8 +45,8 @@ async def service_status(conn: asyncpg.Connection, name: str) -> ServiceStatus |
 
 async def group_lag(settings: Settings, group: str, topics: tuple[Topic, ...]) -> GroupLag:
     partitions = [TopicPartition(t.physical(settings.namespace), p) for t in topics for p in range(t.partitions)]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings, ADMIN))
+    consumer = AIOKafkaConsumer(**client_options(settings, ADMIN))
     await admin.start()
     await consumer.start()
     try:
@@ -60,7 +61,7 @@ async def group_lag(settings: Settings, group: str, topics: tuple[Topic, ...]) -
 
 
 async def dead_letters(settings: Settings) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(**client_options(settings, ADMIN))
     await consumer.start()
     try:
         partitions = [TopicPartition(DEAD_LETTER.physical(settings.namespace), p) for p in range(DEAD_LETTER.partitions)]

@@ -24,10 +24,9 @@ from contracts.reviews import ClockTicked
 from deploy.local import free_port
 from services.reports import outputs
 from services.season.progress import SeasonProgress, wait_until
-from services.season.publishing import publish_as_unions
+from services.season.publishing import Publishers
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
 from services.shared.authority import Authority
-from services.shared.kafka import make_producer
 from services.shared.settings import Settings
 from services.system import ServiceProcesses, prepare_broker
 from services.verification.policy import load_book
@@ -56,15 +55,14 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         events += found
         problems += bad
     await prepare_broker(settings)
-    producer = make_producer(settings)
-    await producer.start()
+    publishers = Publishers(settings, authority)
+    await publishers.start()
     services = ServiceProcesses(settings, out / "logs", free_port())
     conn = await asyncpg.connect(settings.database_url)
     reports = []
     try:
         await asyncio.gather(services.start(),
-                             publish_as_unions(producer, authority, [*events, ClockTicked(today=today)],
-                                               settings.namespace))
+                             publishers.publish([*events, ClockTicked(today=today)]))
         opened = sum(1 for e in events if type(e).__name__ == "HardshipFileOpened")
         funds = sum(1 for e in events if type(e).__name__ == "FundAllocated")
         await wait_until(conn, lambda p: p.households >= opened and p.clock_set and p.ledger_entries >= funds,
@@ -86,7 +84,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         await wait_until(conn, lambda p: p.reviewed >= accepted, "every filed application reviewed", 120 + accepted / 20)
         if close_notice:
             after = today + dt.timedelta(days=max(p.notice_days for p in load_book(settings.policy_files).by_key.values()))
-            await publish_as_unions(producer, authority, [ClockTicked(today=after)], settings.namespace)
+            await publishers.publish([ClockTicked(today=after)])
             await wait_until(conn, lambda p: p.in_notice == 0, "notices to end", 120 + accepted / 20)
         final = await wait_until(conn, lambda p: p.payments == p.payable, "payments recorded", 120 + accepted / 20)
         last_decision = time.monotonic()
@@ -95,7 +93,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         await outputs.write_reports(conn, out / "reports", authority.tree, today.year)
     finally:
         await conn.close()
-        await asyncio.gather(services.stop(), producer.stop(), return_exceptions=True)
+        await asyncio.gather(services.stop(), publishers.stop(), return_exceptions=True)
     (out / "import_report.json").write_text(json.dumps(
         {"imports": reports, "registry_problems": [p.__dict__ for p in problems]}, ensure_ascii=False, indent=2),
         encoding="utf-8")

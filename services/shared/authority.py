@@ -1,17 +1,21 @@
-"""Who said it, and may they: API tokens for HTTP, signatures and the union tree for events."""
+"""Who said it, and may they: API tokens for HTTP; for events, the signer's key, the producers
+allowed for the event's type (contracts/access.py) and the union tree."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from contracts.access import PRODUCERS, UNION
 from contracts.base import Event
 from contracts.envelope import Envelope
 from contracts.signing import sign, verify
 from services.shared.errors import Refused
 from services.shared.orgs import OrgTree, load_tree
-from services.shared.settings import Settings
+from services.shared.settings import Settings, json_setting
+
+
+class MisconfiguredAuthority(RuntimeError):
+    """A service may not run without the keys (and, in production, the tokens) it needs."""
 
 
 @dataclass(frozen=True)
@@ -20,22 +24,28 @@ class Principal:
     user: str
 
 
-def _json_setting(value: str | None) -> dict:
-    if not value:
-        return {}
-    return json.loads(value if value.lstrip().startswith("{") else Path(value).read_text(encoding="utf-8"))
-
-
 @dataclass
 class Authority:
     tree: OrgTree
+    keys: dict[str, str]
     tokens: dict[str, Principal] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
+    identity: str | None = None
+    """The principal this process signs its own events as (a service's name)."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Authority:
-        tokens = {t: Principal(p["org"], p["user"]) for t, p in _json_setting(settings.api_tokens).items()}
-        return cls(load_tree(settings.org_tree_file), tokens, _json_setting(settings.signing_keys))
+    def from_settings(cls, settings: Settings, identity: str | None = None, signs_as: tuple[str, ...] = ()) -> Authority:
+        """Refuses to build without signing keys, or without a key for `identity` and each of
+        `signs_as`; in production mode also without API tokens and broker credentials."""
+        keys = json_setting(settings.signing_keys)
+        if not keys:
+            raise MisconfiguredAuthority("JINQIU_SIGNING_KEYS is not set: events could not be authenticated")
+        missing = [name for name in (*([identity] if identity else []), *signs_as) if name not in keys]
+        if missing:
+            raise MisconfiguredAuthority(f"JINQIU_SIGNING_KEYS has no key for {', '.join(missing)}")
+        tokens = {t: Principal(p["org"], p["user"]) for t, p in json_setting(settings.api_tokens).items()}
+        if settings.production and not (tokens and settings.kafka_credentials):
+            raise MisconfiguredAuthority("production mode needs JINQIU_API_TOKENS and JINQIU_KAFKA_CREDENTIALS")
+        return cls(load_tree(settings.org_tree_file), keys, tokens, identity)
 
     def principal(self, token: str | None) -> Principal:
         principal = self.tokens.get(token or "")
@@ -48,20 +58,27 @@ class Authority:
             raise Refused("org_out_of_scope",
                           f"{self.tree.name(actor)}({actor})无权处理{self.tree.name(target)}({target})的业务")
 
-    def check_event(self, envelope: Envelope, event: Event) -> None:
-        """Events that union levels publish must be signed (when keys are configured) by an org
-        whose subtree holds the org they act on."""
-        if event.ACTING_ORG_FIELD is None:
-            return
-        actor = envelope.orgcode
-        if actor is None:
-            raise Refused("org_missing", "事件未注明发布单位")
-        if self.keys:
-            key = self.keys.get(actor)
-            if key is None or not verify(envelope, key):
-                raise Refused("signature_invalid", f"{actor}的事件签名无效")
-        self.require_scope(actor, getattr(event, event.ACTING_ORG_FIELD))
+    def seal(self, envelope: Envelope, signer: str | None = None) -> Envelope:
+        """The envelope signed with `signer`'s key (by default this process's own identity)."""
+        signer = signer or self.identity
+        if signer is None:
+            raise MisconfiguredAuthority("no identity to sign as")
+        return sign(envelope, signer, self.keys[signer])
 
-    def sign_as(self, envelope: Envelope) -> Envelope:
-        key = self.keys.get(envelope.orgcode or "")
-        return sign(envelope, key) if key else envelope
+    def check_event(self, envelope: Envelope, event: Event) -> None:
+        """Signed by a known principal, who may produce this type; a union signs only for itself
+        and acts only within its subtree."""
+        signer = envelope.signer or ""
+        key = self.keys.get(signer)
+        if key is None or not verify(envelope, key):
+            raise Refused("signature_invalid", f"事件签名无效（签名方：{signer or '无'}）")
+        allowed = PRODUCERS.get(type(event), frozenset())
+        is_union = signer in self.tree.orgs
+        if (UNION not in allowed) if is_union else (signer not in allowed):
+            raise Refused("producer_not_allowed", f"{signer}无权发布{event.NAME}事件")
+        if is_union and envelope.orgcode != signer:
+            raise Refused("signature_invalid", f"{signer}不能以{envelope.orgcode}的名义发布事件")
+        if event.ACTING_ORG_FIELD is not None:
+            if envelope.orgcode is None:
+                raise Refused("org_missing", "事件未注明发布单位")
+            self.require_scope(envelope.orgcode, getattr(event, event.ACTING_ORG_FIELD))

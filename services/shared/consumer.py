@@ -148,7 +148,8 @@ async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
         except Exception as exc:  # a handler bug or a refusal must not stop the partition
             if not careful:
                 raise _HandlerFailed from exc
-            await dead_letter(conn, run[0][0], f"{type(exc).__name__}: {exc}", source)
+            reason = str(exc) if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
+            await dead_letter(conn, run[0][0], reason, source)
             continue
         applied += len(run)
     return applied

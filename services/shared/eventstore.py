@@ -32,13 +32,13 @@ async def append(
     items: Sequence[tuple[str, int, Event]],
     *,
     source: str,
+    seal: Callable[[Envelope], Envelope],
     cause: Envelope | None = None,
     orgcode: str | None = None,
     correlationid: str | None = None,
-    seal: Callable[[Envelope], Envelope] = lambda envelope: envelope,
 ) -> list[Envelope]:
-    """Append each (stream, version it gets, event) and queue it for publishing. `seal` may sign
-    each envelope (events published on behalf of a union)."""
+    """Append each (stream, version it gets, event) and queue it for publishing, each envelope
+    signed by `seal` (the service's own key)."""
     envelopes = [
         seal(event.to_envelope(
             source=source,

@@ -1,58 +1,130 @@
-"""Kafka plumbing: explicit topic creation and the producer the outbox relay uses."""
+"""Kafka plumbing: client credentials per principal, topics and ACLs, the outbox's producer."""
 
 from __future__ import annotations
-
-import asyncio
 
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol.admin import CreateAclsRequest
+from faststream.security import BaseSecurity, SASLScram256
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
+from contracts.access import PRINCIPALS, READS, writes
 from contracts.topics import ALL_TOPICS, Topic
-from services.shared.settings import Settings
+from services.shared.settings import Settings, json_setting
 
 log = structlog.get_logger(__name__)
 
-
-async def ensure_topics(bootstrap: str, namespace: str = "", topics: tuple[Topic, ...] = ALL_TOPICS) -> None:
-    """Create missing topics with their partition counts (auto-creation would pick its own)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(t.physical(namespace), num_partitions=t.partitions, replication_factor=1)
-            for t in topics
-            if t.physical(namespace) not in existing
-        ]
-        if missing:
-            await admin.create_topics(missing)
-            log.info("topics_created", topics=[t.name for t in missing])
-    finally:
-        await admin.close()
+ADMIN = "admin"
+SCRAM = "SCRAM-SHA-256"
 
 
-async def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
-        try:
-            await admin.start()
-            await admin.list_topics()
-            return
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-        finally:
-            await admin.close()
+class MissingCredentials(RuntimeError):
+    """Credentials are configured, but none for this principal."""
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
+def _password(settings: Settings, principal: str) -> str | None:
+    credentials = json_setting(settings.kafka_credentials)
+    if not credentials:
+        return None  # an unsecured broker (the Tansu fallback): production mode refuses this
+    if principal not in credentials:
+        raise MissingCredentials(f"no Kafka credentials for principal {principal!r}")
+    return credentials[principal]
+
+
+def client_options(settings: Settings, principal: str) -> dict:
+    """aiokafka keyword arguments that connect as `principal` (SASL/SCRAM when configured)."""
+    options = {"bootstrap_servers": settings.kafka_bootstrap_servers}
+    password = _password(settings, principal)
+    if password is not None:
+        options |= {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": SCRAM,
+                    "sasl_plain_username": principal, "sasl_plain_password": password}
+    return options
+
+
+def faststream_security(settings: Settings, principal: str) -> BaseSecurity | None:
+    password = _password(settings, principal)
+    return SASLScram256(principal, password) if password is not None else None
+
+
+def make_producer(settings: Settings, principal: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings, principal),
         acks="all",
         enable_idempotence=settings.idempotent_producer,
         linger_ms=5,
         max_batch_size=256 * 1024,
     )
+
+
+async def ensure_topics(settings: Settings, principal: str = ADMIN, topics: tuple[Topic, ...] = ALL_TOPICS) -> None:
+    """Create missing topics with their partition counts (auto-creation is off); idempotent."""
+    admin = AIOKafkaAdminClient(**client_options(settings, principal))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t.physical(settings.namespace), num_partitions=t.partitions, replication_factor=1)
+                   for t in topics if t.physical(settings.namespace) not in existing]
+        if missing:
+            response = await admin.create_topics(missing)
+            errors = [(name, code) for name, code, *_ in response.topic_errors if code not in (0, 36)]
+            if errors:  # 36: created meanwhile by another instance
+                raise RuntimeError(f"topics not created: {errors}")
+            log.info("topics_created", topics=[t.name for t in missing])
+    finally:
+        await admin.close()
+
+
+# Kafka protocol codes (org.apache.kafka.common.acl / resource).
+_TOPIC, _GROUP = 2, 3
+_LITERAL, _PREFIXED = 3, 4
+_READ, _WRITE, _CREATE, _DESCRIBE = 3, 4, 5, 8
+_ALLOW = 3
+
+
+def acl_entries(namespace: str) -> list[tuple[int, str, int, str, int]]:
+    """(resource type, name, pattern, principal, operation) for every grant the system needs:
+    each principal writes the topics of its events, reads its inputs, and may (re)create both."""
+    entries = []
+    for principal in PRINCIPALS:
+        written, read = writes(principal), READS.get(principal, ())
+        for topic in {*written, *read}:
+            operations = [_DESCRIBE, _CREATE]
+            operations += [_WRITE] if topic in written else []
+            operations += [_READ] if topic in read else []
+            entries += [(_TOPIC, topic.physical(namespace), _LITERAL, principal, op) for op in operations]
+        if read:
+            entries.append((_GROUP, namespace, _PREFIXED, principal, _READ))
+    return entries
+
+
+async def grant_acls(settings: Settings) -> None:
+    """As the broker's admin, grant the ACLs of `acl_entries` for the settings' namespace."""
+    if _password(settings, ADMIN) is None:
+        return  # an unsecured broker has no ACLs to set
+    admin = AIOKafkaAdminClient(**client_options(settings, ADMIN))
+    await admin.start()
+    try:
+        for kind, name, pattern, principal, operation in acl_entries(settings.namespace):
+            request = CreateAclsRequest(kind, name or "*", pattern if name else _LITERAL, f"User:{principal}", "*",
+                                        operation, _ALLOW)
+            response = await admin._send_request(request)  # aiokafka has no public CreateAcls call
+            failed = [r for r in response.creation_responses if r[0] != 0]
+            if failed:
+                raise RuntimeError(f"ACL for {principal} on {name} refused: {failed}")
+    finally:
+        await admin.close()
+
+
+async def wait_for_broker(settings: Settings, principal: str = ADMIN, timeout: float = 60.0) -> None:
+    """Until the broker answers a metadata request, retrying with jittered exponential backoff."""
+    async for attempt in AsyncRetrying(wait=wait_random_exponential(multiplier=0.2, max=5),
+                                       stop=stop_after_delay(timeout), reraise=True,
+                                       retry=retry_if_exception_type(Exception)):
+        with attempt:
+            admin = AIOKafkaAdminClient(**client_options(settings, principal), request_timeout_ms=3000)
+            try:
+                await admin.start()
+                await admin.list_topics()
+            finally:
+                await admin.close()

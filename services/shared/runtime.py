@@ -16,7 +16,7 @@ from contracts.topics import Topic
 from services.shared.authority import Authority
 from services.shared.consumer import Handler, Many, subscribe
 from services.shared.db import create_pool, migrate
-from services.shared.kafka import make_producer
+from services.shared.kafka import faststream_security, make_producer
 from services.shared.outbox import OutboxRelay
 from services.shared.settings import Settings
 
@@ -53,14 +53,15 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
-        self.authority = self.authority or Authority.from_settings(s)
+        self.authority = self.authority or Authority.from_settings(s, identity=self.name)
         self.pool = await create_pool(s.database_url, self.name, s.db_pool_size)
         await migrate(self.pool, self.name, self.package)
-        self._producer = make_producer(s)
+        self._producer = make_producer(s, self.name)
         await self._producer.start()
         self.relay = OutboxRelay(self.pool, self.name, self._producer, s.namespace)
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
-        self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"))
+        self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"),
+                                  security=faststream_security(s, self.name))
         for sub in self.subscriptions:
             subscribe(self.broker, s, topics=sub.topics, group_id=f"{self.name}.{sub.name}",
                       pool_getter=lambda: self.pool, handlers=sub.handlers, source=self.source,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,8 +23,12 @@ class Settings(BaseSettings):
     batch_timeout_ms: int = Field(default=100, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     idempotent_producer: bool = Field(
-        default=False, description="Kafka's idempotent producer; Tansu does not support it"
+        default=True, description="Kafka's idempotent producer (off only for the Tansu fallback, which lacks it)"
     )
+    kafka_credentials: str | None = Field(
+        default=None, description="JSON file (or inline JSON) mapping principal → SASL/SCRAM password")
+    production: bool = Field(default=False, description="Refuse to start without keys, tokens and credentials")
+    clock_max_jump_days: int = Field(default=92, ge=1, description="Largest step the campaign clock may take")
     db_pool_size: int = Field(default=4, ge=1)
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
@@ -29,4 +36,13 @@ class Settings(BaseSettings):
                               description="Comma-separated bundled policy names or JSON file paths")
     org_tree_file: str | None = Field(default=None, description="Union tree JSON; default: the bundled one")
     api_tokens: str | None = Field(default=None, description="JSON file mapping API token → {org, user}")
-    signing_keys: str | None = Field(default=None, description="JSON file mapping org code → HMAC key")
+    signing_keys: str | None = Field(
+        default=None, description="JSON file (or inline JSON) mapping principal (service name or org code) → HMAC key")
+
+
+def json_setting(value: str | None) -> dict:
+    """A setting that holds JSON inline or names a JSON file; empty when unset."""
+    if not value:
+        return {}
+    text = value if value.lstrip().startswith("{") else Path(value).read_text(encoding="utf-8")
+    return json.loads(text)

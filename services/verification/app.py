@@ -42,7 +42,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     ManualReviewDecided: handlers.on_manual_review_decided,
                     ObjectionRaised: handlers.on_objection_raised,
                     ObjectionResolved: handlers.on_objection_resolved,
-                    ClockTicked: handlers.on_clock_ticked,
+                    ClockTicked: handlers.clock_ticker(settings.clock_max_jump_days),
                 },
             ),
         ),

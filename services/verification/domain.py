@@ -18,6 +18,7 @@ from contracts.applications import (
     DocumentKind,
     ManualReviewRequired,
 )
+from services.shared.errors import Refused
 from services.verification.policy import Fixed, Policy, Rule, TuitionCapped
 
 NO_POLICY = "no_policy_for_province_year"
@@ -122,3 +123,14 @@ def notice(verified: ApplicationVerified, starts_on: dt.date, days: int) -> Appl
     return ApplicationInNotice(application_id=verified.application_id, org_code=verified.org_code,
                                starts_on=starts_on, ends_on=starts_on + dt.timedelta(days=days - 1),
                                amount_fen=verified.amount_fen, rule_id=verified.rule_id)
+
+
+def advance_clock(current: dt.date | None, proposed: dt.date, max_jump_days: int) -> dt.date:
+    """Campaign time only moves forward, and by at most `max_jump_days` at a time: a tick far in
+    the future would end every notice at once, irreversibly."""
+    if current is None:
+        return proposed
+    if proposed > current + dt.timedelta(days=max_jump_days):
+        raise Refused("clock_jump_too_large",
+                      f"活动时钟不能从{current}一次跳到{proposed}（最多{max_jump_days}天）")
+    return max(current, proposed)

@@ -4,6 +4,7 @@ manual review, public notice with objections, and the clock that ends notices.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -27,9 +28,10 @@ from contracts.reviews import (
     ReviewOutcome,
 )
 from services.shared import eventstore
+from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
-from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, notice, review
+from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, advance_clock, notice, review
 from services.verification.policy import PolicyBook
 
 DUPLICATE_OF = "duplicate_of"
@@ -119,7 +121,7 @@ async def _transition(ctx: HandlerContext, application_id: str, status: str | No
         f"UPDATE reviews SET status = COALESCE($2, status), version = version + 1{sets} "
         "WHERE application_id = $1 RETURNING version", application_id, status, *columns.values())
     await eventstore.record(ctx.conn, f"review-{application_id}", version - 1, [event],
-                            source=ctx.source, cause=ctx.envelope)
+                            source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)
 
 
 async def _record_decisions(conn: asyncpg.Connection, decisions: list[ApplicationVerified | ApplicationRejected]) -> None:
@@ -195,6 +197,8 @@ def _not_the_filer(row: asyncpg.Record, org: str, user: str, ctx: HandlerContext
 
 
 async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
+    if not await first_time(ctx, f"manual_review:{e.application_id}", e):
+        return
     row = await _review_row(ctx, e.application_id, "manual_review")
     _not_the_filer(row, e.reviewer_org, e.reviewer_user, ctx)
     if e.outcome is ReviewOutcome.APPROVE:
@@ -208,6 +212,8 @@ async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) 
 
 
 async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
+    if not await first_time(ctx, f"objection:{e.objection_id}", e):
+        return
     row = await _review_row(ctx, e.application_id, "in_notice")
     if not ctx.authority.tree.may_act(e.org_code, row["org_code"]) and not ctx.authority.tree.may_act(
             row["org_code"], e.org_code):
@@ -219,6 +225,8 @@ async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
 
 
 async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> None:
+    if not await first_time(ctx, f"objection_resolution:{e.objection_id}", e):
+        return
     row = await _review_row(ctx, e.application_id, "in_notice")
     _not_the_filer(row, e.resolver_org, e.resolver_user, ctx)
     updated = await ctx.conn.execute(
@@ -236,11 +244,14 @@ async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> No
         await close_notices(ctx, await _today(ctx.conn, ctx.envelope.time.date()))
 
 
-async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
-    await ctx.conn.execute(
-        "INSERT INTO clock VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET today = GREATEST(clock.today, $2)",
-        e.clock, e.today)
-    await close_notices(ctx, await _today(ctx.conn, e.today))
+def clock_ticker(max_jump_days: int) -> Callable[[HandlerContext, ClockTicked], Awaitable[None]]:
+    async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
+        current = await ctx.conn.fetchval("SELECT today FROM clock WHERE name = $1 FOR UPDATE", e.clock)
+        today = advance_clock(current, e.today, max_jump_days)
+        await ctx.conn.execute(
+            "INSERT INTO clock VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET today = $2", e.clock, today)
+        await close_notices(ctx, today)
+    return on_clock_ticked
 
 
 async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
@@ -253,4 +264,4 @@ async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
     await _record_decisions(ctx.conn, decisions)
     await eventstore.append(ctx.conn, [(f"review-{r['application_id']}", r["version"], d)
                                        for r, d in zip(rows, decisions, strict=True)],
-                            source=ctx.source, cause=ctx.envelope)
+                            source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)

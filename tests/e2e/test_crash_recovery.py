@@ -25,7 +25,7 @@ def test_a_season_survives_killed_services(endpoints, tmp_path):
         await conn.close()
 
     asyncio.run(create())
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+    env = {**os.environ, **endpoints.settings_env(),
            "DATABASE_URL": f"{base}/crash", "JINQIU_NAMESPACE": "crash."}
     done = subprocess.run([JINQIU, "demo", "--applications", str(N), "--seed", str(SEED), "--crash",
                            "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)

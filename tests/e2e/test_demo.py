@@ -18,7 +18,7 @@ JINQIU = [str(Path(sys.executable).parent / "jinqiu")]  # the installed console 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory, endpoints) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    env_endpoints = {"KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+    env_endpoints = {**endpoints.settings_env(),
                      "DATABASE_URL": endpoints.database_url.rsplit("/", 1)[0] + "/postgres",
                      "JINQIU_NAMESPACE": "e2e."}
     import os

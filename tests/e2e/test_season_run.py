@@ -19,7 +19,7 @@ ROWS, BAD_SHARE, SEED = 300, 0.05, 11
 def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoints, tmp_path):
     bad_rows = write_sample(generate(ROWS, SEED), tmp_path / "in", BAD_SHARE, SEED)
     _create_database(endpoints, "season")
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+    env = {**os.environ, **endpoints.settings_env(),
            "DATABASE_URL": endpoints.database_url.rsplit("/", 1)[0] + "/season", "JINQIU_NAMESPACE": "season."}
     done = subprocess.run([JINQIU, "season", "run", "--input", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
                            "--close-notice"], env=env, capture_output=True, text=True, timeout=600)

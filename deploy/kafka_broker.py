@@ -1,0 +1,154 @@
+"""Apache Kafka (KRaft, single node) as the local broker, run from jars that Maven fetched once.
+
+As Kafka's own `bin/` scripts do: format the storage directory (with the SCRAM credentials of
+every principal), then run `kafka.Kafka` with a generated `server.properties`. Clients
+authenticate with SASL/SCRAM-SHA-256; the StandardAuthorizer denies whatever no ACL allows, so
+each principal may write only its own topics (`grant_acls` in `services/shared/kafka.py`).
+The log directory is on disk: a killed broker restarted on the same directory keeps its
+topics, events and committed offsets.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KAFKA_VERSION = "4.1.1"
+ADMIN = "admin"
+POM = Path(__file__).parent / "kafka" / "pom.xml"
+
+
+def java_available() -> bool:
+    return shutil.which("java") is not None and shutil.which("mvn") is not None
+
+
+def jar_cache() -> Path:
+    root = os.environ.get("JINQIU_KAFKA_CACHE") or Path.home() / ".cache" / "jinqiu"
+    return Path(root) / f"kafka-{KAFKA_VERSION}"
+
+
+def ensure_jars() -> Path:
+    """The broker's jars, fetched from Maven Central on first use (a marker file says complete)."""
+    libs = jar_cache() / "libs"
+    done = jar_cache() / "complete"
+    if not done.exists():
+        libs.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+                        f"-DoutputDirectory={libs}", "-DincludeScope=runtime"], check=True)
+        done.write_text(KAFKA_VERSION)
+    return libs
+
+
+_LOG4J = """rootLogger.level=WARN
+rootLogger.appenderRef.file.ref=FILE
+appender.file.type=File
+appender.file.name=FILE
+appender.file.fileName={log}
+appender.file.layout.type=PatternLayout
+appender.file.layout.pattern=[%d] %p %m (%c)%n
+"""
+
+
+def _properties(data: Path, port: int, controller_port: int, admin_password: str) -> str:
+    jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{ADMIN}" '
+            f'password="{admin_password}";')
+    return "\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+        f"listeners=SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        f"advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port}",
+        "listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms=SCRAM-SHA-256",
+        "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256",
+        f"listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config={jaas}",
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        # The controller listener is loopback-only and plaintext: its principal is ANONYMOUS.
+        f"super.users=User:{ADMIN};User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found=false",
+        f"log.dirs={data}",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=4",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=false",
+        "log.segment.bytes=16777216",
+        "num.io.threads=4",
+        "num.network.threads=2",
+        "",
+    ])
+
+
+@dataclass
+class LocalKafka:
+    """One broker+controller in `workdir/kafka`, on fixed ports once chosen, so that a restart
+    after a kill finds the same log directory at the same address."""
+
+    workdir: Path
+    port: int
+    controller_port: int
+    passwords: dict[str, str]
+    heap: str = "512m"
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def _dir(self) -> Path:
+        return self.workdir / "kafka"
+
+    def _java(self, main: str, *args: str) -> list[str]:
+        return ["java", f"-Xmx{self.heap}", "-Xms128m", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+                "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={self._dir / 'log4j2.properties'}",
+                "-cp", f"{ensure_jars()}/*", main, *args]
+
+    def format(self) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        (self._dir / "log4j2.properties").write_text(_LOG4J.format(log=self._dir / "server.log"))
+        (self._dir / "server.properties").write_text(
+            _properties(self._dir / "data", self.port, self.controller_port, self.passwords[ADMIN]))
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        scram = [arg for name, password in self.passwords.items()
+                 for arg in ("--add-scram", f"SCRAM-SHA-256=[name={name},password={password}]")]
+        subprocess.run(self._java("kafka.tools.StorageTool", "format", "-t", cluster_id,
+                                  "-c", str(self._dir / "server.properties"), *scram),
+                       check=True, capture_output=True)
+
+    def start(self) -> None:
+        with (self._dir / "stdout.log").open("ab") as out:
+            self.process = subprocess.Popen(self._java("kafka.Kafka", str(self._dir / "server.properties")),
+                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no controlled shutdown, nothing flushed on purpose."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(20)
+        self.kill()
+
+    def exited(self) -> str | None:
+        """The end of the broker's log if it has exited, else None."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        logs = [self._dir / "stdout.log", self._dir / "server.log"]
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in logs if p.exists())
