@@ -81,6 +81,7 @@ class ServiceProcesses:
         self.settings, self.log_dir, self.port = settings, log_dir, intake_port
         self.url = f"http://127.0.0.1:{intake_port}"
         self.processes: dict[str, asyncio.subprocess.Process] = {}
+        self._log_starts: dict[str, int] = {}
 
     def _env(self, name: str) -> dict[str, str]:
         s = self.settings
@@ -94,6 +95,8 @@ class ServiceProcesses:
         return {**os.environ, **{k: v for k, v in values.items() if v is not None}}
 
     async def _spawn(self, name: str) -> None:
+        log = self.log_dir / f"{name}.jsonl"
+        self._log_starts[name] = log.stat().st_size if log.exists() else 0
         with (self.log_dir / f"{name}.stderr").open("ab") as stderr:  # the child keeps its own handle
             self.processes[name] = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "services.cli.main", "service", name, env=self._env(name),
@@ -107,7 +110,9 @@ class ServiceProcesses:
         await process.wait()
         await self._spawn(name)
 
-    async def start(self, timeout: float = 60.0) -> None:
+    async def start(self, timeout: float = 90.0) -> None:
+        """Until every service has logged `service_started` (its schema migrated, its consumers
+        subscribed) and intake answers /healthz."""
         for name in SERVICES:
             await self._spawn(name)
         deadline = time.monotonic() + timeout
@@ -115,11 +120,21 @@ class ServiceProcesses:
             while True:
                 await self._check_alive()
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/healthz")).status_code == 200:
+                    if self._all_started() and (await client.get("/healthz")).status_code == 200:
                         return
                 if time.monotonic() > deadline:
-                    raise TimeoutError("intake did not answer /healthz")
+                    raise TimeoutError("the services did not start")
                 await asyncio.sleep(0.2)
+
+    def _all_started(self) -> bool:
+        def started(name: str) -> bool:
+            path = self.log_dir / f"{name}.jsonl"
+            if not path.exists():
+                return False
+            with path.open("rb") as log:
+                log.seek(self._log_starts.get(name, 0))
+                return b'"event": "service_started"' in log.read()
+        return all(started(name) for name in self.processes)
 
     async def _check_alive(self) -> None:
         for name, process in self.processes.items():

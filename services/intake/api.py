@@ -28,8 +28,16 @@ from services.intake.handlers import application_view, file_application, review_
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
+from services.shared.masking import mask_text, mask_value
 
 log = structlog.get_logger(__name__)
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+REFUSAL_STATUS = {"unauthenticated": 401, "application_not_found": 404, "import_not_found": 404,
+                  "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
+                  "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
+# The database is away (restarting, failing over): nothing was stored, the client may retry.
+DATABASE_UNAVAILABLE = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                        ConnectionError, OSError)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -105,9 +113,25 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
     @api.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
         log.warning("request_refused", code=exc.code)
-        status = {"unauthenticated": 401, "application_not_found": 404, "import_not_found": 404}.get(exc.code, 403)
+        status = REFUSAL_STATUS.get(exc.code, 403)
         return JSONResponse(status_code=status, content={"errors": [
             {"code": exc.code, "message": exc.message, "field": None}]})
+
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database_unavailable", error=repr(exc)[:300])
+        return JSONResponse(status_code=503, headers={"Retry-After": "2"}, content={"errors": [
+            {"code": "service_unavailable", "message": "系统暂时无法保存，请稍后重试（本次申报未受理）", "field": None}]})
+
+    for error in DATABASE_UNAVAILABLE:
+        api.add_exception_handler(error, unavailable)
+
+    @api.exception_handler(UnicodeError)
+    @api.exception_handler(asyncpg.DataError)
+    async def unstorable(_: Request, exc: Exception) -> JSONResponse:
+        log.info("input_refused", code="invalid_characters", error=type(exc).__name__)
+        return JSONResponse(status_code=422, content={"errors": [{
+            "code": "invalid_characters", "field": None,
+            "message": "含有无法识别的字符（控制字符或残缺的字符编码），请检查后重新提交"}]})
 
     @api.post("/v1/applications", status_code=201, response_model=Accepted)
     async def post_application(form: ApplicationForm, principal: CurrentPrincipal, pool: PoolDep,
@@ -174,8 +198,10 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         """A county's spreadsheet (.xlsx or .csv, columns in the README): good rows are filed, bad
         rows come back with row number, code and Chinese message, and as errors.xlsx."""
         cid = structlog.contextvars.get_contextvars()["correlation_id"]
-        report, _, _ = await import_sheet(pool, authority, principal, file.filename or "upload.csv",
-                                          await file.read(), cid)
+        content = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise Refused("upload_too_large", f"文件超过{MAX_UPLOAD_BYTES // 1024 // 1024}MB，请分批上传")
+        report, _, _ = await import_sheet(pool, authority, principal, file.filename or "upload.csv", content, cid)
         log.info("import_done", import_id=report.import_id, rows=report.rows, accepted=report.accepted,
                  refused=len(report.refused_rows))
         return JSONResponse(status_code=201, content=report.summary())
@@ -230,8 +256,8 @@ def _error(e: dict[str, Any]) -> dict[str, Any]:
     code = e["type"]
     message = e["msg"] if code.startswith("invalid_") else _GENERIC_MESSAGES.get(code, "填写有误")
     value = e.get("input")
-    return {"code": code, "message": message, "field": field, "detail": e["msg"],
-            "input": value if isinstance(value, str | int | float) else None}
+    return {"code": code, "message": message, "field": field, "detail": mask_text(e["msg"]),
+            "input": mask_value(value) if isinstance(value, str | int | float) else None}
 
 
 def _jsonable(view: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ code and a Chinese message; every good row filed exactly as a single API filing 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,7 @@ from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
 
 CHUNK = 500
+MAX_ROWS = 50_000
 _MESSAGES = {"missing": "缺少必填项", "string_pattern_mismatch": "格式不正确", "enum": "取值不在允许范围内",
              "int_parsing": "应为整数", "extra_forbidden": "不认识的字段", "string_too_short": "不能为空"}
 
@@ -83,14 +85,17 @@ def parse_rows(header: list[str], rows: list[list[str]], report: ImportReport) -
 
 async def import_sheet(pool: asyncpg.Pool, authority: Authority, principal: Principal, filename: str,
                        content: bytes, correlation_id: str) -> tuple[ImportReport, list[str], list[list[str]]]:
+    """Files the good rows of a sheet; a sheet that cannot be read at all is `Refused` whole.
+    Parsing runs in a worker thread, so that a big sheet does not stall intake's event loop."""
     report = ImportReport(import_id=str(uuid.uuid4()), filename=filename)
     try:
-        header, rows = read_table(filename, content)
+        header, rows = await asyncio.to_thread(read_table, filename, content)
+        if len(rows) > MAX_ROWS:
+            raise RowError("too_many_rows", "", f"一次最多导入{MAX_ROWS}行，本文件有{len(rows)}行，请分批上传")
         report.rows = len(rows)
-        good = parse_rows(header, rows, report)
+        good = await asyncio.to_thread(parse_rows, header, rows, report)
     except RowError as e:
-        report.problems.append(RowProblem(1, e.code, e.field, e.message))
-        return report, [], []
+        raise Refused(e.code, e.message) from None
     in_scope = []
     for n, form in good:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
@@ -76,21 +77,47 @@ class RowError(ValueError):
         self.code, self.field, self.message = code, field, message
 
 
+UNREADABLE = "文件无法读取：请上传 Excel 工作簿（.xlsx）或 UTF-8 / GB18030 编码的 CSV 文件"
+
+
 def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    """Header and data rows as text, from .xlsx or .csv (UTF-8, or GB18030 as Excel saves it here)."""
-    if PurePath(filename).suffix.lower() == ".xlsx":
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        table = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030")
-        table = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    """Header and data rows as text, from .xlsx or .csv (UTF-8, or GB18030 as Excel saves it here).
+    Whatever cannot be read (a truncated or foreign file, another encoding, binary) is refused."""
+    try:
+        table = _xlsx_table(content) if PurePath(filename).suffix.lower() == ".xlsx" else _csv_table(content)
+    except RowError:
+        raise
+    except Exception:  # openpyxl and zipfile raise many kinds for a damaged workbook
+        raise RowError("unreadable_file", "", UNREADABLE) from None
+    for row in table:
+        for cell in row:
+            if _FORBIDDEN.search(cell):
+                raise RowError("invalid_characters", "", "文件中含有控制字符或无法识别的字符，请检查后重新上传")
     table = [row for row in table if any(row)]
     if not table:
         raise RowError("empty_file", "", "文件中没有数据")
     return table[0], table[1:]
+
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _xlsx_table(content: bytes) -> list[list[str]]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _csv_table(content: bytes) -> list[list[str]]:
+    if b"\x00" in content:
+        raise RowError("unreadable_file", "", UNREADABLE)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise RowError("unreadable_file", "", UNREADABLE) from None
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
 
 
 def column_map(header: list[str]) -> dict[int, str]:
@@ -136,13 +163,18 @@ def _put(body: dict, field: str, value: Any) -> None:
         body[field] = value
 
 
+MAX_YUAN = Decimal(10_000_000)
+
+
 def _fen(raw: str) -> int:
+    """Yuan with at most two decimals as integer fen; NaN, infinities and absurd sizes refused."""
     try:
         yuan = Decimal(raw.replace(",", "") or "0")
+        if not yuan.is_finite() or yuan < 0 or yuan > MAX_YUAN or yuan != yuan.quantize(Decimal("0.01")):
+            raise InvalidOperation
     except InvalidOperation:
-        raise RowError("invalid_amount", "tuition_invoice_yuan", "金额应为数字，单位元，最多两位小数") from None
-    if yuan < 0 or yuan != yuan.quantize(Decimal("0.01")):
-        raise RowError("invalid_amount", "tuition_invoice_yuan", "金额应为非负数，单位元，最多两位小数")
+        raise RowError("invalid_amount", "tuition_invoice_yuan",
+                       "金额应为 0 至 10,000,000 之间的数字，单位元，最多两位小数") from None
     return int(yuan * 100)
 
 

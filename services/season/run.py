@@ -59,7 +59,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
     await publishers.start()
     services = ServiceProcesses(settings, out / "logs", free_port())
     conn = await asyncpg.connect(settings.database_url)
-    reports = []
+    reports, file_errors = [], []
     try:
         await asyncio.gather(services.start(),
                              publishers.publish([*events, ClockTicked(today=today)]))
@@ -73,6 +73,11 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
             for path in application_paths(input_dir):
                 console.print(f"导入 importing {path.name} …")
                 response = await client.post("/v1/imports", files={"file": (path.name, path.read_bytes())})
+                if response.status_code in (413, 422):  # the whole file refused: say why, go on
+                    error = response.json()["errors"][0]
+                    console.print(f"[red]{path.name}: {error['message']} ({error['code']})[/red]")
+                    file_errors.append({"file": path.name, **error})
+                    continue
                 response.raise_for_status()
                 report = response.json()
                 reports.append(report)
@@ -95,7 +100,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         await conn.close()
         await asyncio.gather(services.stop(), publishers.stop(), return_exceptions=True)
     (out / "import_report.json").write_text(json.dumps(
-        {"imports": reports, "registry_problems": [p.__dict__ for p in problems]}, ensure_ascii=False, indent=2),
+        {"imports": reports, "refused_files": file_errors, "registry_problems": [p.__dict__ for p in problems]}, ensure_ascii=False, indent=2),
         encoding="utf-8")
     return SeasonOutcome(rows=sum(r["rows"] for r in reports), accepted=accepted,
                          refused=sum(r["refused"] for r in reports), registry_problems=problems,

@@ -30,6 +30,7 @@ from contracts.registry import UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
 from services.shared import inbox, outbox
 from services.shared.authority import Authority
+from services.shared.backoff import Backoff
 from services.shared.errors import Refused
 from services.shared.eventstore import ConcurrencyError
 from services.shared.logging import bind_correlation
@@ -180,7 +181,9 @@ def subscribe(
     source: str,
     authority: Authority,
 ) -> None:
-    """Register one batch subscriber; offsets are committed only after the DB commit (ack)."""
+    """Register one batch subscriber; offsets are committed only after the DB commit (ack).
+    A batch that fails for want of the database is rewound and retried after a growing pause."""
+    backoff = Backoff()
 
     @broker.subscriber(
         *(t.physical(settings.namespace) for t in topics),
@@ -198,7 +201,10 @@ def subscribe(
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
             await handle_batch(pool_getter(), records, handlers, source, authority)
-        except INFRASTRUCTURE_ERRORS:
-            log.exception("batch_failed_will_retry", group=group_id, size=len(records))
-            await asyncio.sleep(1.0)
+        except INFRASTRUCTURE_ERRORS as exc:
+            delay = backoff.next_delay()
+            log.warning("batch_failed_will_retry", group=group_id, size=len(records), error=repr(exc)[:300],
+                        attempt=backoff.failures, retry_in_s=round(delay, 2))
+            await asyncio.sleep(delay)
             raise
+        backoff.reset()

@@ -1,19 +1,34 @@
-"""Masks resident ID numbers, bank cards and phone numbers in any text before it is logged."""
+"""Masks resident ID numbers, bank cards and phone numbers in any text before it is logged or
+echoed back: written as one run of digits or in groups (spaces, dashes, full-width digits), as
+people type them. What stays: the first 3 (phone) or 4 digits and the last 4."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_BANK_CARD = re.compile(r"(?<!\d)\d{12,15}(\d{4})(?!\d)")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_DIGITS = "0-9\uff10-\uff19"
+_SEPARATOR = r"[ \-\u3000\uff0d]"
+_RUN = re.compile(rf"(?<![{_DIGITS}A-Za-z])[{_DIGITS}]{{3,}}(?:{_SEPARATOR}[{_DIGITS}]{{3,}})*"
+                  rf"[Xx\uff38\uff58]?(?![{_DIGITS}A-Za-z])")
+
+
+def _is_personal(digits: str) -> bool:
+    """A phone (11 digits, 13x-19x), an ID number (15 or 18) or a bank card (16-19)."""
+    return (len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789") or 15 <= len(digits) <= 19
+
+
+def _mask_run(match: re.Match) -> str:
+    digits = re.sub(r"[^0-9Xx]", "", unicodedata.normalize("NFKC", match.group(0)))
+    if not _is_personal(digits):
+        return match.group(0)
+    head = 3 if len(digits) == 11 else 4
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
 
 
 def mask_text(text: str) -> str:
-    text = _ID_NUMBER.sub(r"\1**********\2", text)
-    text = _BANK_CARD.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(1), text)
-    return _PHONE.sub(r"\1****\2", text)
+    return _RUN.sub(_mask_run, text)
 
 
 def mask_value(value: Any) -> Any:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import UnknownTopicOrPartitionError
 
 from contracts.envelope import kafka_headers
+from services.shared.backoff import Backoff
 
 log = structlog.get_logger(__name__)
 
@@ -45,31 +48,41 @@ class OutboxRelay:
     republishes rows, which idempotent consumers ignore."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str, producer: AIOKafkaProducer, namespace: str = "",
-                 batch: int = 2000):
+                 batch: int = 2000, recreate_topics: Callable[[], Awaitable[None]] | None = None):
         self._pool, self._schema, self._producer, self._batch = pool, schema, producer, batch
+        self._recreate_topics = recreate_topics
         self._namespace = namespace
         self._wakeup = asyncio.Event()
         self.published = 0
 
     async def run(self) -> None:
-        """Relay until cancelled; a lost broker or database connection is retried, never fatal."""
+        """Relay until cancelled; a lost broker or database connection is retried after a growing
+        pause, never fatal; a topic found missing is created again."""
+        backoff = Backoff()
         while True:
             try:
-                await self._run_while_leader()
+                await self._run_while_leader(backoff)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox_relay_failed_will_retry", schema=self._schema)
-                await asyncio.sleep(1.0)
+            except Exception as exc:
+                delay = backoff.next_delay()
+                log.warning("outbox_relay_failed_will_retry", schema=self._schema, error=repr(exc)[:300],
+                            attempt=backoff.failures, retry_in_s=round(delay, 2))
+                if isinstance(exc, UnknownTopicOrPartitionError) and self._recreate_topics:
+                    with contextlib.suppress(Exception):
+                        await self._recreate_topics()
+                await asyncio.sleep(delay)
 
-    async def _run_while_leader(self) -> None:
+    async def _run_while_leader(self, backoff: Backoff) -> None:
         async with self._pool.acquire() as conn:
             while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_name):
                 await asyncio.sleep(1.0)
             await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
             try:
                 while True:
-                    if await self._relay_once(conn) < self._batch:
+                    relayed = await self._relay_once(conn)
+                    backoff.reset()
+                    if relayed < self._batch:
                         self._wakeup.clear()
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wakeup.wait(), timeout=0.5)

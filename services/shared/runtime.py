@@ -11,12 +11,13 @@ import asyncpg
 import structlog
 from faststream.kafka import KafkaBroker
 
+from contracts.access import writes
 from contracts.base import Event
 from contracts.topics import Topic
 from services.shared.authority import Authority
 from services.shared.consumer import Handler, Many, subscribe
 from services.shared.db import create_pool, migrate
-from services.shared.kafka import faststream_security, make_producer
+from services.shared.kafka import ensure_topics, faststream_security, make_producer
 from services.shared.outbox import OutboxRelay
 from services.shared.settings import Settings
 
@@ -48,6 +49,11 @@ class ServiceRuntime:
     _producer: object | None = None
 
     @property
+    def topics(self) -> tuple[Topic, ...]:
+        """The topics this service reads or writes: it (re)creates them if missing."""
+        return tuple({*writes(self.name), *(t for sub in self.subscriptions for t in sub.topics)})
+
+    @property
     def source(self) -> str:
         return f"/jinqiu/{self.name}"
 
@@ -58,7 +64,9 @@ class ServiceRuntime:
         await migrate(self.pool, self.name, self.package)
         self._producer = make_producer(s, self.name)
         await self._producer.start()
-        self.relay = OutboxRelay(self.pool, self.name, self._producer, s.namespace)
+        await ensure_topics(s, self.name, self.topics)
+        self.relay = OutboxRelay(self.pool, self.name, self._producer, s.namespace,
+                                 recreate_topics=lambda: ensure_topics(s, self.name, self.topics))
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"),
                                   security=faststream_security(s, self.name))

@@ -2,7 +2,6 @@
 filers cannot decide their own applications; objections and manual review end as they should."""
 
 import datetime as dt
-import json
 
 import httpx
 
@@ -10,7 +9,7 @@ from contracts.households import HardshipFileOpened, HardshipKind
 from contracts.signing import sign
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER
 from services.intake.api import create_api
-from tests.factories import application, auth, form
+from tests.factories import TEST_KEYS, application, auth, form
 from tests.integration.services import running
 from tests.integration.test_verification import decisions, registry_for, reviews, tick
 from tests.kafka_helpers import as_union, eventually, publish_events, read_topic
@@ -52,19 +51,21 @@ async def test_an_org_publishing_outside_its_subtree_is_refused_over_kafka(setti
     assert await db.fetchval("SELECT count(*) FROM verification.hardship_files") == 0
 
 
-async def test_with_signing_keys_an_unsigned_or_forged_event_is_refused(settings, db):
-    keys = {"341602": "k-341602", "341621": "k-341621"}
-    signed_settings = settings.model_copy(update={"signing_keys": json.dumps(keys)})
-    good, forged, unsigned = application(1), application(2), application(3)
-    async with running(signed_settings, "verification"):
-        await publish_events(settings, registry_for(good, forged, unsigned))  # unsigned registry: refused too
+async def test_an_unsigned_forged_or_altered_event_is_refused(settings, db):
+    good, forged, unsigned, altered = application(1), application(2), application(3), application(4)
+    tampered = as_union(altered).model_copy(update={"data": {**as_union(altered).data, "tuition_invoice_fen": 1}})
+    async with running(settings, "verification"):
+        await publish_events(settings, registry_for(good, forged, altered))
+        await publish_events(settings, registry_for(unsigned, signed_by_union=False))  # unsigned registry: refused
         await publish_events(settings, [
-            (good, sign(as_union(good), keys["341602"])),
-            (forged, sign(as_union(forged), keys["341621"])),  # signed with another org's key
-            (unsigned, as_union(unsigned)),
+            (good, as_union(good)),
+            (forged, sign(as_union(forged).model_copy(update={"signature": None}), "341602",
+                          TEST_KEYS["341621"])),  # claims 341602, signed with another org's key
+            (unsigned, as_union(unsigned, signed=False)),
+            (altered, tampered),  # signed, then its data changed
         ])
         found = await eventually(lambda: reviews(db), lambda r: good.application_id in r)
-        dead = await eventually(lambda: read_topic(settings, DEAD_LETTER, idle=0.5), lambda r: len(r) == 2 + 6)
+        dead = await eventually(lambda: read_topic(settings, DEAD_LETTER, idle=0.5), lambda r: len(r) == 3 + 2)
     assert set(found) == {good.application_id}
     assert {dict(r.headers)[DEAD_LETTER_REASON_HEADER].decode().split(":")[0] for r in dead} == {"signature_invalid"}
 

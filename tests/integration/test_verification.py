@@ -25,7 +25,7 @@ from tests.integration.services import running
 from tests.kafka_helpers import as_union, eventually, publish, publish_events, read_topic
 
 
-def registry_for(*apps, signed: bool = True):
+def registry_for(*apps, signed: bool = True, signed_by_union: bool = True):
     """Open hardship files (and signed 附件5 authorizations) for the applicants' households."""
     events = []
     for app in apps:
@@ -36,12 +36,12 @@ def registry_for(*apps, signed: bool = True):
             events.append(HouseholdCheckAuthorizationSigned(household_id=app.household_id, org_code=app.org_code,
                                                             signed_on=dt.date(2023, 7, 20),
                                                             signatory_id_numbers=(app.worker.id_number,)))
-    return [(e, as_union(e)) for e in events]
+    return [(e, as_union(e, signed=signed_by_union)) for e in events]
 
 
 def tick(day: int):
     event = ClockTicked(today=dt.date(2023, 8, day))
-    return [(event, as_union(event, "340000"))]
+    return [(event, as_union(event))]  # as the scheduler
 
 
 async def decisions(db) -> dict[str, str]:
