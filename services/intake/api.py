@@ -28,7 +28,7 @@ from services.intake.handlers import application_view, file_application, review_
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
-from services.shared.masking import mask_text, mask_value
+from services.shared.masking import mask_text
 
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -257,7 +257,7 @@ def _error(e: dict[str, Any]) -> dict[str, Any]:
     message = e["msg"] if code.startswith("invalid_") else _GENERIC_MESSAGES.get(code, "填写有误")
     value = e.get("input")
     return {"code": code, "message": message, "field": field, "detail": mask_text(e["msg"]),
-            "input": mask_value(value) if isinstance(value, str | int | float) else None}
+            "input": mask_text(str(value)) if isinstance(value, str | int | float) else None}
 
 
 def _jsonable(view: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from contracts.applications import ApplicationSubmitted, Category, Document, Program, SchoolStage, SchoolTier
 from contracts.applications import Person as PersonContract
@@ -51,6 +53,28 @@ class ApplicationForm(BaseModel):
     phone: Phone = None
     documents: list[Document] = Field(default_factory=list, description="申报材料：存储位置与SHA-256")
     relative_of_staff: bool = Field(default=False, description="是否与工会工作人员存在亲属关系")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _printable_text_only(cls, data: Any) -> Any:
+        """Control characters and broken encodings (lone surrogates) have no place in a form, and
+        PostgreSQL or the broker could not keep them faithfully."""
+        if any(_UNPRINTABLE.search(text) for text in _strings(data)):
+            raise PydanticCustomError("invalid_characters", "含有控制字符或无法识别的字符，请检查后重新填写")
+        return data
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def application_id_for(org_code: str, submission_id: str) -> str:
