@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from deploy.local import free_port
 from services.disbursement.app import create_service as disbursement
 from services.employment.app import create_service as employment
 from services.intake.api import create_api
@@ -82,6 +83,15 @@ class ServiceProcesses:
         self.url = f"http://127.0.0.1:{intake_port}"
         self.processes: dict[str, asyncio.subprocess.Process] = {}
         self._log_starts: dict[str, int] = {}
+        self.metrics_ports = {name: free_port() for name in SERVICES}
+
+    async def save_metrics(self) -> None:
+        """Each service's /metrics as it stands, beside its log (`<name>.metrics.txt`)."""
+        async with httpx.AsyncClient(timeout=5) as client:
+            for name, port in self.metrics_ports.items():
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await client.get(f"http://127.0.0.1:{port}/metrics")
+                    (self.log_dir / f"{name}.metrics.txt").write_text(response.text, encoding="utf-8")
 
     def _env(self, name: str) -> dict[str, str]:
         s = self.settings
@@ -91,7 +101,9 @@ class ServiceProcesses:
                   "JINQIU_KAFKA_CREDENTIALS": s.kafka_credentials,
                   "JINQIU_IDEMPOTENT_PRODUCER": str(s.idempotent_producer).lower(),
                   "JINQIU_INTAKE_HOST": "127.0.0.1", "JINQIU_INTAKE_PORT": str(self.port),
-                  "JINQIU_LOG_FILE": str(self.log_dir / f"{name}.jsonl"), "JINQIU_LOG_LEVEL": s.log_level}
+                  "JINQIU_LOG_FILE": str(self.log_dir / f"{name}.jsonl"), "JINQIU_LOG_LEVEL": s.log_level,
+                  "JINQIU_METRICS_PORT": str(self.metrics_ports[name]),
+                  "JINQIU_TRACES_FILE": str(self.log_dir / f"{name}.traces.jsonl")}
         return {**os.environ, **{k: v for k, v in values.items() if v is not None}}
 
     async def _spawn(self, name: str) -> None:

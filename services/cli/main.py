@@ -131,6 +131,10 @@ def _run_services(names: list[str]) -> int:
     base = Settings()
     log_file = open(base.log_file, "a", encoding="utf-8", buffering=1) if base.log_file else None  # noqa: SIM115
     configure_logging(base.log_level, stream=log_file)
+    from services.shared import metrics, tracing
+
+    tracing.configure("+".join(names), base.traces_file)
+    metrics.serve(base.metrics_port)
     with infrastructure() as endpoints:
         settings = _settings(endpoints, base)
         if endpoints.origin != "environment":

@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from contracts.access import BANK
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, kafka_headers
 from contracts.ledger import PaymentFailed, PaymentRequested, PaymentSettled
 from contracts.registry import decode
 from contracts.topics import PAYMENTS
@@ -60,8 +60,9 @@ class BankSimulator:
                 reply = authority.seal(result.to_envelope(
                     source="/bank/simulator", orgcode=envelope.orgcode, correlationid=envelope.correlationid,
                     causationid=envelope.id, id=str(uuid.uuid5(BANK_NAMESPACE, envelope.id))), BANK)
+                trace_context = [(k, v) for k, v in record.headers if k == "traceparent"]  # the answer joins the trace
                 sends.append(await self.producer.send(topic, reply.to_bytes(), key=result.key.encode(),
-                                                      headers=[("content-type", b"application/cloudevents+json")]))
+                                                      headers=[*kafka_headers(), *trace_context]))
             for sent in sends:
                 await sent
 

@@ -176,6 +176,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await publishers.publish(season.progress_events())
         expected = len(season.progress_events())
         final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
+        await services.save_metrics()
         rows = await outputs.decision_rows(conn)
         outputs.write_decisions(out / "decisions.csv", rows)
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl")

@@ -107,7 +107,7 @@ async def pay(contexts_and_payments: list[tuple[HandlerContext, Mapping]]) -> No
             "INSERT INTO outbox (topic, key, payload, headers) SELECT $1, k, p, $4::jsonb "
             "FROM unnest($2::text[], $3::bytea[]) AS o(k, p)",
             PaymentRequested.TOPIC.name, [r.subject for r in requests], [r.to_bytes() for r in requests],
-            outbox.CLOUDEVENT_HEADERS)
+            outbox.headers_now())
 
 
 async def on_applications_verified(items: list[tuple[HandlerContext, ApplicationVerified]]) -> None:

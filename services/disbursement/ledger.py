@@ -95,7 +95,7 @@ async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Env
         prev_hash = data["hash"]
     columns = [list(c) for c in zip(*entries, strict=True)]
     await conn.execute(_APPEND, *columns, LedgerTransferPosted.TOPIC.name, keys, payloads,
-                       outbox.CLOUDEVENT_HEADERS, sequence, prev_hash)
+                       outbox.headers_now(), sequence, prev_hash)
     await conn.execute(
         _TOTALS,
         [t.credit_account for t in transfers] + [t.debit_account for t in transfers],

@@ -11,6 +11,7 @@ import structlog
 from fastapi import Depends, FastAPI, Header, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel, Field
 
 from contracts.base import Event
@@ -25,7 +26,7 @@ from contracts.reviews import (
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.domain import ApplicationForm, BankCard
 from services.intake.handlers import application_view, file_application, review_queue
-from services.shared import eventstore
+from services.shared import eventstore, tracing
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
 from services.shared.masking import mask_text
@@ -97,12 +98,21 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
 
     @api.middleware("http")
     async def correlation(request: Request, call_next: Callable) -> Response:
+        """A correlation id for the request (the caller's or a new one), in every log line and on
+        the trace span whose context travels with the events the request stores."""
         cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=cid)
-        response = await call_next(request)
+        with tracing.TRACER.start_as_current_span(f"{request.method} {request.url.path}", attributes={
+                "jinqiu.correlation_id": cid, "http.request.method": request.method}) as span:
+            response = await call_next(request)
+            span.set_attribute("http.response.status_code", response.status_code)
         response.headers["x-correlation-id"] = cid
         return response
+
+    @api.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from contracts.topics import DEAD_LETTER, Topic
-from services.shared.kafka import ADMIN, client_options
+from contracts.topics import DEAD_LETTER
+from services.shared.kafka import ADMIN, GroupLag, client_options, group_lag
 from services.shared.settings import Settings
 from services.system import SERVICES
 
@@ -25,12 +24,6 @@ class ServiceStatus:
     oldest_unsent_seconds: float | None
 
 
-@dataclass(frozen=True)
-class GroupLag:
-    group: str
-    lag: int
-
-
 async def service_status(conn: asyncpg.Connection, name: str) -> ServiceStatus | None:
     if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{name}.inbox"):
         return None
@@ -41,23 +34,6 @@ async def service_status(conn: asyncpg.Connection, name: str) -> ServiceStatus |
                (SELECT extract(epoch FROM now() - min(created_at)) FROM "{name}".outbox) AS oldest""")
     return ServiceStatus(name, row["handled"], row["recent"], row["backlog"],
                          float(row["oldest"]) if row["oldest"] is not None else None)
-
-
-async def group_lag(settings: Settings, group: str, topics: tuple[Topic, ...]) -> GroupLag:
-    partitions = [TopicPartition(t.physical(settings.namespace), p) for t in topics for p in range(t.partitions)]
-    admin = AIOKafkaAdminClient(**client_options(settings, ADMIN))
-    consumer = AIOKafkaConsumer(**client_options(settings, ADMIN))
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(settings.namespace + group, partitions=partitions)
-        ends = await consumer.end_offsets(partitions)
-    finally:
-        await consumer.stop()
-        await admin.close()
-    lag = sum(max(0, ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0))
-              for tp in partitions)
-    return GroupLag(group, lag)
 
 
 async def dead_letters(settings: Settings) -> int:

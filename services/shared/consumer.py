@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter as CounterOf
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -28,7 +29,7 @@ from contracts.base import Event
 from contracts.envelope import Envelope
 from contracts.registry import UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
-from services.shared import inbox, outbox
+from services.shared import inbox, metrics, outbox, tracing
 from services.shared.authority import Authority
 from services.shared.backoff import Backoff
 from services.shared.errors import Refused
@@ -68,8 +69,25 @@ class Many:
     handle: Callable[[list[tuple[HandlerContext, Any]]], Awaitable[None]]
 
 
-async def dead_letter(conn: asyncpg.Connection, record: ConsumerRecord, reason: str, source: str) -> None:
+@dataclass
+class Tally:
+    """What one pass over a batch did; counted in the metrics only once that pass commits."""
+
+    handled: CounterOf[str] = field(default_factory=CounterOf)
+    dead: CounterOf[str] = field(default_factory=CounterOf)
+
+    def publish(self, service: str) -> None:
+        for event_type, n in self.handled.items():
+            metrics.EVENTS_HANDLED.labels(service, event_type).inc(n)
+        for code, n in self.dead.items():
+            metrics.DEAD_LETTERS.labels(service, code).inc(n)
+
+
+async def dead_letter(conn: asyncpg.Connection, record: ConsumerRecord, reason: str, source: str,
+                      tally: Tally | None = None) -> None:
     log.warning("dead_lettered", topic=record.topic, offset=record.offset, reason=reason)
+    if tally is not None:
+        tally.dead[reason.split(":", 1)[0]] += 1
     headers = [
         ("content-type", b"application/octet-stream"),
         (DEAD_LETTER_REASON_HEADER, reason[:1000].encode()),
@@ -83,12 +101,13 @@ class _HandlerFailed(Exception):
     """A handler failed in the fast pass: the batch is rolled back and replayed carefully."""
 
 
-async def _decode(conn: asyncpg.Connection, record: ConsumerRecord, source: str) -> tuple[Envelope, Event] | None:
+async def _decode(conn: asyncpg.Connection, record: ConsumerRecord, source: str,
+                  tally: Tally) -> tuple[Envelope, Event] | None:
     try:
         envelope = Envelope.from_bytes(record.value or b"")
         return envelope, decode(envelope)
     except (ValidationError, UnknownEventType, ValueError) as exc:
-        await dead_letter(conn, record, f"undecodable: {exc}", source)
+        await dead_letter(conn, record, f"undecodable: {exc}", source, tally)
         return None
 
 
@@ -96,11 +115,11 @@ Admitted = tuple[ConsumerRecord, Envelope, Event]
 
 
 async def _admit(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...], handlers: Mapping[type[Event], Handler | Many],
-                 source: str, authority: Authority) -> list[Admitted]:
+                 source: str, authority: Authority, tally: Tally) -> list[Admitted]:
     """The records this service handles, decoded, seen for the first time, from whoever may send them."""
     wanted = []
     for record in records:
-        decoded = await _decode(conn, record, source)
+        decoded = await _decode(conn, record, source, tally)
         if decoded and type(decoded[1]) in handlers:
             wanted.append((record, *decoded))
     fresh = await inbox.claim_many(conn, [envelope.id for _, envelope, _ in wanted]) if wanted else set()
@@ -113,7 +132,7 @@ async def _admit(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...], 
             authority.check_event(envelope, event)
         except Refused as refusal:
             log.warning("event_refused", code=refusal.code, orgcode=envelope.orgcode, type=envelope.type)
-            await dead_letter(conn, record, f"{refusal.code}: {refusal.message}", source)
+            await dead_letter(conn, record, f"{refusal.code}: {refusal.message}", source, tally)
             continue
         admitted.append((record, envelope, event))
     return admitted
@@ -132,28 +151,41 @@ def _runs(admitted: list[Admitted], handlers: Mapping[type[Event], Handler | Man
     return runs
 
 
+def _span(run: list[Admitted]):
+    """A span per run of events, child of the span that stored its first event upstream and
+    linked to those of the others."""
+    first_record, first = run[0][0], run[0][1]
+    return tracing.TRACER.start_as_current_span(
+        f"handle {first.event_name}", context=tracing.context_from(first_record.headers),
+        links=tracing.links_to(record.headers for record, _, _ in run[1:64]),
+        attributes={"jinqiu.correlation_id": first.correlationid or "", "jinqiu.event_id": first.id,
+                    "jinqiu.events": len(run), "messaging.destination.name": first_record.topic})
+
+
 async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
-                 handlers: Mapping[type[Event], Handler | Many], source: str, authority: Authority, careful: bool) -> int:
+                 handlers: Mapping[type[Event], Handler | Many], source: str, authority: Authority,
+                 careful: bool) -> Tally:
     """One pass over a batch. Fast: no savepoints, any handler error aborts the pass. Careful:
     each event alone in a savepoint, a failing event goes to the dead-letter topic, the rest go on."""
-    applied = 0
-    for run in _runs(await _admit(conn, records, handlers, source, authority), handlers, careful):
+    tally = Tally()
+    for run in _runs(await _admit(conn, records, handlers, source, authority, tally), handlers, careful):
         handler = handlers[type(run[0][2])]
         items = [(HandlerContext(conn, envelope, source, authority), event) for _, envelope, event in run]
         bind_correlation(run[0][1].correlationid, run[0][1].id)
         try:
-            async with conn.transaction() if careful else contextlib.nullcontext():
-                await (handler.handle(items) if isinstance(handler, Many) else handler(*items[0]))
+            with _span(run):
+                async with conn.transaction() if careful else contextlib.nullcontext():
+                    await (handler.handle(items) if isinstance(handler, Many) else handler(*items[0]))
         except INFRASTRUCTURE_ERRORS:
             raise
         except Exception as exc:  # a handler bug or a refusal must not stop the partition
             if not careful:
                 raise _HandlerFailed from exc
             reason = str(exc) if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
-            await dead_letter(conn, run[0][0], reason, source)
+            await dead_letter(conn, run[0][0], reason, source, tally)
             continue
-        applied += len(run)
-    return applied
+        tally.handled[run[0][2].NAME] += len(run)
+    return tally
 
 
 async def handle_batch(
@@ -161,13 +193,17 @@ async def handle_batch(
     authority: Authority,
 ) -> int:
     """Applies a batch in one transaction; returns how many events changed state."""
-    async with pool.acquire() as conn:
-        try:
-            async with conn.transaction():
-                return await _apply(conn, records, handlers, source, authority, careful=False)
-        except _HandlerFailed:
-            async with conn.transaction():
-                return await _apply(conn, records, handlers, source, authority, careful=True)
+    service = source.rsplit("/", 1)[-1]
+    with metrics.BATCH_SECONDS.labels(service).time():
+        async with pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    tally = await _apply(conn, records, handlers, source, authority, careful=False)
+            except _HandlerFailed:
+                async with conn.transaction():
+                    tally = await _apply(conn, records, handlers, source, authority, careful=True)
+    tally.publish(service)
+    return sum(tally.handled.values())
 
 
 def subscribe(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -19,8 +20,18 @@ _APPEND = """
             AS u(s, v, e, t, d)
     )
     INSERT INTO outbox (topic, key, payload, headers)
-    SELECT topic, key, payload, $9::jsonb FROM unnest($6::text[], $7::text[], $8::bytea[]) AS o(topic, key, payload)
+    SELECT topic, key, payload, headers::jsonb
+    FROM unnest($6::text[], $7::text[], $8::bytea[], $9::text[]) AS o(topic, key, payload, headers)
 """
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The business flow an appended event continues: its correlation id and the outbox headers
+    carrying its trace context."""
+
+    correlationid: str | None
+    headers: list[list[str]]
 
 
 class ConcurrencyError(RuntimeError):
@@ -36,17 +47,20 @@ async def append(
     cause: Envelope | None = None,
     orgcode: str | None = None,
     correlationid: str | None = None,
+    flows: Sequence[Flow] | None = None,
 ) -> list[Envelope]:
     """Append each (stream, version it gets, event) and queue it for publishing, each envelope
-    signed by `seal` (the service's own key)."""
+    signed by `seal` (the service's own key). `flows`, one per item, carry each item on in its
+    own business flow (correlation id and trace context) where one cause decides many."""
+    flows = flows or [Flow(correlationid or (cause.correlationid if cause else None), outbox.headers_now())] * len(items)
     envelopes = [
         seal(event.to_envelope(
             source=source,
             orgcode=orgcode or (cause.orgcode if cause else None),
-            correlationid=correlationid or (cause.correlationid if cause else None),
+            correlationid=flow.correlationid,
             causationid=cause.id if cause else None,
         ))
-        for _, _, event in items
+        for (_, _, event), flow in zip(items, flows, strict=True)
     ]
     if not items:
         return envelopes
@@ -57,7 +71,7 @@ async def append(
             [env.id for env in envelopes], [env.type for env in envelopes],
             [json.dumps(env.data, ensure_ascii=False) for env in envelopes],
             [event.TOPIC.name for _, _, event in items], [event.key for _, _, event in items],
-            [env.to_bytes() for env in envelopes], outbox.CLOUDEVENT_HEADERS,
+            [env.to_bytes() for env in envelopes], [json.dumps(flow.headers) for flow in flows],
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConcurrencyError(", ".join(sorted({s for s, _, _ in items}))) from exc

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.protocol.admin import CreateAclsRequest
 from faststream.security import BaseSecurity, SASLScram256
@@ -128,3 +130,26 @@ async def wait_for_broker(settings: Settings, principal: str = ADMIN, timeout: f
                 await admin.list_topics()
             finally:
                 await admin.close()
+
+
+@dataclass(frozen=True)
+class GroupLag:
+    group: str
+    lag: int
+
+
+async def group_lag(settings: Settings, group: str, topics: tuple[Topic, ...], principal: str = ADMIN) -> GroupLag:
+    partitions = [TopicPartition(t.physical(settings.namespace), p) for t in topics for p in range(t.partitions)]
+    admin = AIOKafkaAdminClient(**client_options(settings, principal))
+    consumer = AIOKafkaConsumer(**client_options(settings, principal))
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(settings.namespace + group, partitions=partitions)
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+        await admin.close()
+    lag = sum(max(0, ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0))
+              for tp in partitions)
+    return GroupLag(group, lag)

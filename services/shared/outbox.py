@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import UnknownTopicOrPartitionError
 
 from contracts.envelope import kafka_headers
+from services.shared import tracing
 from services.shared.backoff import Backoff
 
 log = structlog.get_logger(__name__)
@@ -25,6 +26,11 @@ def stored_headers(headers: list[tuple[str, bytes]]) -> list[list[str]]:
 CLOUDEVENT_HEADERS = stored_headers(kafka_headers())
 
 
+def headers_now() -> list[list[str]]:
+    """The content type, and the trace context of the span storing the event (when tracing)."""
+    return CLOUDEVENT_HEADERS + tracing.current_headers()
+
+
 async def enqueue(
     conn: asyncpg.Connection,
     topic: str,
@@ -32,7 +38,7 @@ async def enqueue(
     payload: bytes,
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
-    encoded = stored_headers(headers) if headers else CLOUDEVENT_HEADERS
+    encoded = stored_headers(headers) if headers else headers_now()
     await conn.execute(
         "INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)",
         topic,

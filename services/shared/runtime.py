@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import REGISTRY
 
 from contracts.access import writes
 from contracts.base import Event
 from contracts.topics import Topic
+from services.shared import metrics
 from services.shared.authority import Authority
 from services.shared.consumer import Handler, Many, subscribe
 from services.shared.db import create_pool, migrate
-from services.shared.kafka import ensure_topics, faststream_security, make_producer
+from services.shared.kafka import ensure_topics, faststream_security, group_lag, make_producer
 from services.shared.outbox import OutboxRelay
 from services.shared.settings import Settings
 
@@ -69,13 +72,20 @@ class ServiceRuntime:
                                  recreate_topics=lambda: ensure_topics(s, self.name, self.topics))
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"),
-                                  security=faststream_security(s, self.name))
+                                  security=faststream_security(s, self.name),
+                                  middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=self.name)])
         for sub in self.subscriptions:
             subscribe(self.broker, s, topics=sub.topics, group_id=f"{self.name}.{sub.name}",
                       pool_getter=lambda: self.pool, handlers=sub.handlers, source=self.source,
                       authority=self.authority)
         await self.broker.start()
+        self._tasks.append(asyncio.create_task(
+            metrics.sample_forever(self.pool, self.name, self._lags), name=f"{self.name}-metrics"))
         log.info("service_started", service=self.name)
+
+    async def _lags(self) -> dict[str, int]:
+        groups = [(f"{self.name}.{sub.name}", sub.topics) for sub in self.subscriptions]
+        return {g: (await group_lag(self.settings, g, topics, self.name)).lag for g, topics in groups}
 
     async def stop(self) -> None:
         if self.broker:

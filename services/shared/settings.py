@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     production: bool = Field(default=False, description="Refuse to start without keys, tokens and credentials")
     clock_max_jump_days: int = Field(default=92, ge=1, description="Largest step the campaign clock may take")
     db_pool_size: int = Field(default=4, ge=1)
+    metrics_port: int | None = Field(default=None, description="Serve Prometheus /metrics on this port")
+    traces_file: str | None = Field(default=None, description="Append finished trace spans here as JSON lines")
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
     policy_files: str = Field(default="anhui-2023,shaanxi-2023",

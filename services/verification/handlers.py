@@ -27,7 +27,7 @@ from contracts.reviews import (
     ObjectionResolved,
     ReviewOutcome,
 )
-from services.shared import eventstore
+from services.shared import eventstore, outbox
 from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
@@ -159,9 +159,11 @@ def application_reviewer(book: PolicyBook):
             outcome = review(e, facts, policy)
         await ctx.conn.execute(
             "INSERT INTO reviews (application_id, org_code, filed_by_org, filed_by_user, status, notice_days, "
-            "category, program, stage) VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8)",
+            "category, program, stage, correlation_id, trace_headers) "
+            "VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10)",
             e.application_id, e.org_code, e.filed_by_org, e.filed_by_user, policy.notice_days if policy else None,
-            e.category.value, e.program.value, e.student.stage.value,
+            e.category.value, e.program.value, e.student.stage.value, ctx.envelope.correlationid,
+            outbox.headers_now(),
         )
         if isinstance(outcome, ApplicationRejected):
             await _decide(ctx, outcome)
@@ -259,9 +261,11 @@ async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
     rows = await ctx.conn.fetch(
         "UPDATE reviews SET status = 'approved', version = version + 1 "
         "WHERE status = 'in_notice' AND notice_ends_on < $1 AND open_objections = 0 "
-        "RETURNING application_id, entitlement, version", today)
+        "RETURNING application_id, entitlement, version, correlation_id, trace_headers", today)
     decisions = [ApplicationVerified.model_validate(r["entitlement"]) for r in rows]
     await _record_decisions(ctx.conn, decisions)
     await eventstore.append(ctx.conn, [(f"review-{r['application_id']}", r["version"], d)
                                        for r, d in zip(rows, decisions, strict=True)],
-                            source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)
+                            source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal,
+                            flows=[eventstore.Flow(r["correlation_id"], r["trace_headers"] or outbox.headers_now())
+                                   for r in rows])

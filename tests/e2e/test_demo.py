@@ -83,8 +83,35 @@ def test_logs_carry_correlation_ids_and_no_full_personal_numbers(demo_out):
     secrets |= {f["bank_card"] for f in season.applications} | {f["phone"] for f in season.applications}
     assert not [s for s in secrets if s in log]
     assert season.mistyped and all(t["student"]["id_number"][:4] + "**********" in log for t in season.mistyped)
-    lines = [json.loads(line) for line in log.splitlines()]
+    lines = [json.loads(line) for p in logs if not p.name.endswith(".traces.jsonl")
+             for line in p.read_text(encoding="utf-8").splitlines()]
     assert any(line.get("correlation_id") for line in lines if line["event"] == "Processed")
+
+
+def test_one_application_can_be_followed_through_all_four_services_by_its_trace(demo_out):
+    spans = [json.loads(line) for p in (demo_out / "logs").glob("*.traces.jsonl")
+             for line in p.read_text(encoding="utf-8").splitlines()]
+    services_of: dict[str, set[str]] = {}
+    for span in spans:
+        services_of.setdefault(span["trace_id"], set()).add(span["service"])
+    everywhere = {t for t, s in services_of.items()
+                  if s == {"jinqiu-intake", "jinqiu-verification", "jinqiu-employment", "jinqiu-disbursement"}}
+    assert everywhere
+    filing = next(s for s in spans if s["trace_id"] in everywhere and s["name"] == "POST /v1/applications")
+    assert filing["attributes"]["jinqiu.correlation_id"]
+    paid = [s for s in spans if s["name"] == "handle application.verified"]
+    assert all(s["trace_id"] in services_of and "jinqiu-intake" in services_of[s["trace_id"]] for s in paid)
+
+
+def test_each_service_exposes_prometheus_metrics(demo_out):
+    for name in ("intake", "verification", "disbursement", "employment"):
+        text = (demo_out / "logs" / f"{name}.metrics.txt").read_text(encoding="utf-8")
+        handled = [line for line in text.splitlines()
+                   if line.startswith(f'jinqiu_events_handled_total{{service="{name}"')]
+        assert handled and sum(float(line.rsplit(" ", 1)[1]) for line in handled) > 0
+        for metric in ("jinqiu_batch_seconds_count", "jinqiu_outbox_backlog", "jinqiu_consumer_lag",
+                       "faststream_received_messages_total"):
+            assert metric in text, (name, metric)
 
 
 def test_reports_add_up_to_the_ledger(demo_out):
