@@ -229,9 +229,24 @@ def signing_keys() -> dict[str, str]:
     return {name: secrets.token_hex(32) for name in [*PRINCIPALS, *load_tree().orgs]}
 
 
-def _write_secret(workdir: Path, name: str, values: dict[str, str]) -> str:
-    path = workdir / "secrets" / name
-    path.parent.mkdir(mode=0o700, exist_ok=True)
+def kafka_passwords() -> dict[str, str]:
+    return {name: secrets.token_hex(16) for name in (ADMIN, *PRINCIPALS)}
+
+
+def write_secrets(out: Path) -> list[str]:
+    """Everything a deployment needs to authenticate: the broker's SCRAM passwords (give each
+    service only its own entry), the signing keys, and one API token per union."""
+    from services.shared.orgs import load_tree
+
+    tokens = {secrets.token_urlsafe(24): {"org": org, "user": f"staff-{org}"} for org in load_tree().orgs}
+    return [_write_secret(out, "kafka-credentials.json", kafka_passwords(), nested=False),
+            _write_secret(out, "signing-keys.json", signing_keys(), nested=False),
+            _write_secret(out, "api-tokens.json", tokens, nested=False)]
+
+
+def _write_secret(workdir: Path, name: str, values: dict, nested: bool = True) -> str:
+    path = (workdir / "secrets" if nested else workdir) / name
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
     path.chmod(0o600)
     return str(path)
@@ -257,7 +272,7 @@ def infrastructure() -> Iterator[Endpoints]:
                 with tansu_broker(workdir) as bootstrap:
                     yield Endpoints(bootstrap, pg.url, "local-tansu", None, keys, postgres=pg)
                 return
-            passwords = {name: secrets.token_hex(16) for name in (ADMIN, *PRINCIPALS)}
+            passwords = kafka_passwords()
             credentials = _write_secret(workdir, "kafka-credentials.json", passwords)
             with apache_kafka(workdir, passwords) as broker:
                 yield Endpoints(broker.bootstrap, pg.url, "local", credentials, keys, broker, pg)

@@ -19,7 +19,7 @@ from services.disbursement.app import create_service as disbursement
 from services.employment.app import create_service as employment
 from services.intake.api import create_api
 from services.intake.app import create_service as intake
-from services.shared.kafka import ensure_topics, grant_acls, wait_for_broker
+from services.shared.kafka import acts_as_admin, ensure_topics, grant_acls, wait_for_broker
 from services.shared.runtime import ServiceRuntime
 from services.shared.settings import Settings
 from services.verification.app import create_service as verification
@@ -33,7 +33,11 @@ SERVICES: dict[str, Callable[[Settings], ServiceRuntime]] = {
 
 
 async def prepare_broker(settings: Settings) -> None:
-    """As the broker's admin: the namespace's topics, and the ACLs that let each principal use them."""
+    """As the broker's admin: the namespace's topics, and the ACLs that let each principal use them.
+    Without the admin's credentials (a service in production) there is nothing to do here: each
+    service creates its own topics at start, within the ACLs an operator set up once."""
+    if not acts_as_admin(settings):
+        return
     await wait_for_broker(settings)
     await ensure_topics(settings)
     await grant_acls(settings)

@@ -207,6 +207,28 @@ def cmd_season_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_secrets(args: argparse.Namespace) -> int:
+    """Fresh secrets for a deployment: broker passwords, signing keys, one API token per union."""
+    from deploy.local import write_secrets
+
+    for path in write_secrets(Path(args.out)):
+        console.print(f"written {path}")
+    return 0
+
+
+def cmd_broker_setup(_: argparse.Namespace) -> int:
+    """As the broker's admin (JINQIU_KAFKA_CREDENTIALS with an `admin` entry): topics and ACLs."""
+    from services.system import prepare_broker
+
+    settings = Settings()
+    if not settings.kafka_bootstrap_servers:
+        console.print("[red]KAFKA_BOOTSTRAP_SERVERS is not set (error code: endpoints_missing)[/red]")
+        return 2
+    asyncio.run(prepare_broker(settings))
+    console.print(f"topics and ACLs in place on {settings.kafka_bootstrap_servers}")
+    return 0
+
+
 def cmd_status(_: argparse.Namespace) -> int:
     from services.ops.status import collect
 
@@ -279,6 +301,13 @@ def parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--out", required=True)
     asyncapi.set_defaults(func=cmd_asyncapi)
     sub.add_parser("up", help="run the whole system until Ctrl-C").set_defaults(func=cmd_up)
+    secrets = sub.add_parser("secrets", help="write fresh broker passwords, signing keys and API tokens")
+    secrets.add_argument("--out", required=True, help="directory for the JSON files (keep it private)")
+    secrets.set_defaults(func=cmd_secrets)
+    broker = sub.add_parser("broker", help="broker administration").add_subparsers(dest="broker_command",
+                                                                                    required=True)
+    broker.add_parser("setup", help="create the topics and grant each principal its ACLs").set_defaults(
+        func=cmd_broker_setup)
     sub.add_parser("status", help="throughput, outbox backlog, consumer lag, dead letters").set_defaults(
         func=cmd_status)
     service = sub.add_parser("service", help="run one service (for several copies)")

@@ -66,17 +66,27 @@ async def file_application(
 
 
 async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
-    """Applications other union systems publish straight to Kafka are visible here too."""
+    """Applications other union systems publish straight to Kafka are visible here too; if what
+    became of one arrived first (from another topic), its placeholder is completed."""
     await ctx.conn.execute(
         "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
-        "filed_by_user) VALUES ($1, $2, $3, 'submitted', $4, $5, $6) ON CONFLICT DO NOTHING",
+        "filed_by_user) VALUES ($1, $2, $3, 'submitted', $4, $5, $6) ON CONFLICT (application_id) DO UPDATE "
+        "SET submission_id = EXCLUDED.submission_id, org_code = EXCLUDED.org_code, "
+        "history = EXCLUDED.history || applications.history, filed_by_org = EXCLUDED.filed_by_org, "
+        "filed_by_user = EXCLUDED.filed_by_user WHERE applications.filed_by_org IS NULL",
         e.application_id, e.submission_id, e.org_code,
         [{"status": "submitted", "by": e.filed_by_org, "user": e.filed_by_user, "at": ctx.envelope.time.isoformat()}],
         e.filed_by_org, e.filed_by_user,
     )
 
 
-# Statuses only move forward, whatever order the events of several topics arrive in.
+# Statuses only move forward, whatever order the events of several topics arrive in; an event
+# about an application not yet seen here opens a placeholder (filed_by_org NULL) that its
+# application.submitted completes.
+_PLACEHOLDER = """
+    INSERT INTO applications (application_id, submission_id, org_code, status)
+    VALUES ($1, $1, '', 'submitted') ON CONFLICT (application_id) DO NOTHING
+"""
 STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "paid", "payment_failed",
                 "reissued", "settled"]
 _FOLLOW = """
@@ -112,7 +122,9 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
             rows.append((step.application_id, step.status, [entry], step.fields.get("amount_fen"),
                          step.fields.get("reasons"), STATUS_ORDER, step.notice_ends_on, step.objections))
         if rows:
-            await items[0][0].conn.executemany(_FOLLOW, rows)
+            conn = items[0][0].conn
+            await conn.executemany(_PLACEHOLDER, [(row[0],) for row in rows])
+            await conn.executemany(_FOLLOW, rows)
 
     return Many(apply)
 

@@ -34,6 +34,13 @@ def _password(settings: Settings, principal: str) -> str | None:
     return credentials[principal]
 
 
+def acts_as_admin(settings: Settings) -> bool:
+    """Whether these settings may administer the broker: its admin's credentials, or none at all
+    (an unsecured broker). A service given only its own credentials may not."""
+    credentials = json_setting(settings.kafka_credentials)
+    return not credentials or ADMIN in credentials
+
+
 def client_options(settings: Settings, principal: str) -> dict:
     """aiokafka keyword arguments that connect as `principal` (SASL/SCRAM when configured)."""
     options = {"bootstrap_servers": settings.kafka_bootstrap_servers}
