@@ -46,6 +46,14 @@ def _settings(endpoints, base: Settings | None = None) -> Settings:
         "idempotent_producer": endpoints.origin != "local-tansu"})
 
 
+def _durability(endpoints) -> str:
+    if endpoints.postgres is None:
+        return "PostgreSQL as configured"
+    if endpoints.postgres.unsafe:
+        return "[red]PostgreSQL UNSAFE FAST (JINQIU_UNSAFE_FAST_DB: fsync and synchronous commit off)[/red]"
+    return "PostgreSQL durable: fsync and synchronous commit on"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from services.demo.run import play
     from services.demo.season import generate
@@ -58,7 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         season = generate(args.applications, args.seed)
         with infrastructure() as endpoints:
             console.print(f"基础设施 infrastructure: {endpoints.origin} "
-                          f"(Kafka {endpoints.kafka_bootstrap_servers})")
+                          f"(Kafka {endpoints.kafka_bootstrap_servers}; {_durability(endpoints)})")
             outcome = asyncio.run(play(_settings(endpoints), season, out, console, crash=args.crash))
     p = outcome.progress
     table = Table(title=f"金秋助学 demo season: {args.applications} applications")
