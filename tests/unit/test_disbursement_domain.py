@@ -1,6 +1,9 @@
 """Fund choice: own fund first, then the city's; donations only where the donor's intent allows."""
 
+import pytest
+
 from services.disbursement.domain import DonationIntent, allocation_debit_account, candidate_funds, choose_fund
+from services.shared.errors import Refused
 
 DONATION = DonationIntent("fund:donation:d1", ("341623",), ("senior_secondary",), 200_000)
 
@@ -23,3 +26,16 @@ def test_money_enters_at_the_province_or_a_union_funding_itself():
     assert allocation_debit_account("provincial", "340000", "341600") == "budget:provincial:340000"
     assert allocation_debit_account("local", "341623", "341623") == "budget:local:341623"
     assert allocation_debit_account("provincial", "341600", "341602") == "fund:provincial:341600"
+
+
+def test_only_a_budget_holder_brings_money_in():
+    assert allocation_debit_account("central", "340000", "341602") == "budget:central:340000"
+    assert allocation_debit_account("provincial", "340000", "340000") == "budget:provincial:340000"
+    assert allocation_debit_account("local", "341622", "341622") == "budget:local:341622"
+    assert allocation_debit_account("central", "341600", "341602") == "fund:central:341600"  # passes on what it has
+    for source, org in (("central", "341622"), ("provincial", "341600")):
+        with pytest.raises(Refused) as refused:
+            allocation_debit_account(source, org, org)
+        assert refused.value.code == "budget_not_held"
+    with pytest.raises(Refused):
+        allocation_debit_account("donation", "340000", "341602")

@@ -123,3 +123,17 @@ def test_a_policy_with_a_float_amount_is_refused():
           '"fund_sources":["central"]}]}'
     with pytest.raises(ValidationError):
         parse_policy(bad)
+
+
+def test_the_campaign_clock_moves_forward_by_a_bounded_step():
+    import datetime as dt
+
+    from services.shared.errors import Refused
+    from services.verification.domain import advance_clock
+
+    day = dt.date(2023, 8, 1)
+    assert advance_clock(None, day, 92) == day
+    assert advance_clock(day, day + dt.timedelta(days=92), 92) == day + dt.timedelta(days=92)
+    assert advance_clock(day, day - dt.timedelta(days=3), 92) == day  # never backwards
+    with pytest.raises(Refused):
+        advance_clock(day, dt.date(2099, 1, 1), 92)
