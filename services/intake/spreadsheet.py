@@ -144,7 +144,7 @@ def to_form(cells: dict[str, str]) -> dict[str, Any]:
             if raw:
                 body["documents"].append(_document(field[4:], raw))
         elif field == "tuition_invoice_yuan":
-            body["tuition_invoice_fen"] = _fen(raw)
+            body["tuition_invoice_fen"] = yuan_to_fen(raw)
         elif field in ("student.new_entrant", "relative_of_staff"):
             body.setdefault("student", {})
             _put(body, field, _yes_no(field, raw))
@@ -166,15 +166,14 @@ def _put(body: dict, field: str, value: Any) -> None:
 MAX_YUAN = Decimal(10_000_000)
 
 
-def _fen(raw: str) -> int:
+def yuan_to_fen(raw: str, field: str = "tuition_invoice_yuan") -> int:
     """Yuan with at most two decimals as integer fen; NaN, infinities and absurd sizes refused."""
     try:
         yuan = Decimal(raw.replace(",", "") or "0")
         if not yuan.is_finite() or yuan < 0 or yuan > MAX_YUAN or yuan != yuan.quantize(Decimal("0.01")):
             raise InvalidOperation
     except InvalidOperation:
-        raise RowError("invalid_amount", "tuition_invoice_yuan",
-                       "金额应为 0 至 10,000,000 之间的数字，单位元，最多两位小数") from None
+        raise RowError("invalid_amount", field, "金额应为 0 至 10,000,000 之间的数字，单位元，最多两位小数") from None
     return int(yuan * 100)
 
 

@@ -7,7 +7,6 @@ names below; list cells are separated by `;`; amounts are in yuan.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -21,7 +20,7 @@ from contracts.households import (
     HouseholdCheckAuthorizationSigned,
     WarmthVisitRecorded,
 )
-from services.intake.spreadsheet import read_table
+from services.intake.spreadsheet import RowError, read_table, yuan_to_fen
 
 COMMON = {"档案编号": "household_id", "单位代码": "org_code", "职工身份证号": "worker_id_number"}
 FILES: dict[str, tuple[type[Event], dict[str, str]]] = {
@@ -48,26 +47,36 @@ class FileProblem:
 
 
 def read_registry_file(path: Path) -> tuple[list[Event], list[FileProblem]]:
+    """The file's events, and a problem for each row (or the whole file) that cannot be one."""
     model, aliases = FILES[path.stem]
-    header, rows = read_table(path.name, path.read_bytes())
+    try:
+        header, rows = read_table(path.name, path.read_bytes())
+    except RowError as e:
+        return [], [FileProblem(path.name, 1, f"{e.code}: {e.message}")]
     fields = [aliases.get(h, h) for h in header]
     events, problems = [], []
     for n, row in enumerate(rows, start=2):
-        data = {}
-        for name, raw in zip(fields, row, strict=False):
-            value = VALUES.get(raw, raw)
-            if name in LISTS:
-                value = tuple(v.strip() for v in raw.split(";") if v.strip())
-            elif name == "amount_yuan":
-                name, value = "amount_fen", int(Decimal(raw) * 100)
-            if value != "":
-                data[name] = value
         try:
-            events.append(model.model_validate(data))
+            events.append(model.model_validate(_row_data(fields, row)))
+        except RowError as e:
+            problems.append(FileProblem(path.name, n, f"{e.code}: {e.message}"))
         except ValidationError as e:
             problems.append(FileProblem(path.name, n, "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}"
                                                               for x in e.errors())))
     return events, problems
+
+
+def _row_data(fields: list[str], row: list[str]) -> dict:
+    data = {}
+    for name, raw in zip(fields, row, strict=False):
+        value = VALUES.get(raw, raw)
+        if name in LISTS:
+            value = tuple(v.strip() for v in raw.split(";") if v.strip())
+        elif name == "amount_yuan":
+            name, value = "amount_fen", yuan_to_fen(raw, "amount_yuan")
+        if value != "":
+            data[name] = value
+    return data
 
 
 def registry_paths(input_dir: Path) -> list[Path]:

@@ -97,6 +97,16 @@ class OutboxRelay:
                     await conn.remove_listener(f"{self._schema}_outbox", self._on_notify)
                     await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_name)
 
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Until the outbox is empty (or `timeout`): a clean stop publishes what it has stored."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        with contextlib.suppress(Exception):
+            while await self._pool.fetchval("SELECT count(*) FROM outbox"):
+                if asyncio.get_running_loop().time() > deadline:
+                    return
+                self._wakeup.set()
+                await asyncio.sleep(0.05)
+
     @property
     def _lock_name(self) -> str:
         return f"outbox:{self._schema}"

@@ -88,8 +88,11 @@ class ServiceRuntime:
         return {g: (await group_lag(self.settings, g, topics, self.name)).lag for g, topics in groups}
 
     async def stop(self) -> None:
+        """Consumers first, then what the outbox still holds is published, then the rest."""
         if self.broker:
             await self.broker.stop()
+        if self.relay and self.pool:
+            await self.relay.drain()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -17,10 +17,16 @@ import pytest
 from rich.console import Console
 
 from contracts.access import PRINCIPALS
+from contracts.reviews import ClockTicked
 from deploy.kafka_broker import ADMIN, java_available
 from deploy.local import apache_kafka, free_port, local_postgres
-from services.demo.run import play
+from services.audit.verify import verify_lines
+from services.demo.bank import BankSimulator
+from services.demo.run import NOTICE_OVER, NOTICE_STARTS, play
 from services.demo.season import generate
+from services.reports.outputs import write_ledger
+from services.season.publishing import Publishers
+from services.shared.authority import Authority
 from services.shared.settings import Settings
 from services.system import IntakeHttp, prepare_broker
 from tests.factories import TEST_KEYS, TOKENS, auth, form
@@ -121,3 +127,101 @@ async def test_a_season_completes_when_the_broker_is_killed_and_restarted(tmp_pa
                      if json.loads(line)["data"]["kind"] == "grant")
     reversed_once = outcome.reissued
     assert sum(grants.values()) - len(grants) == reversed_once  # a second grant only after a refused card
+
+
+async def fetch_or_none(url: str, sql: str):
+    """A query on a database that may be restarting: None while it cannot answer."""
+    try:
+        conn = await asyncpg.connect(url, timeout=2)
+    except (OSError, asyncpg.PostgresError):
+        return None
+    try:
+        return await conn.fetch(sql)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return None
+    finally:
+        await conn.close()
+
+
+async def file_until_acknowledged(client: httpx.AsyncClient, form_: dict, token: str, acknowledged: dict,
+                                  answers: Counter) -> None:
+    """As a county's client would: retry while intake answers 503 or not at all, stop at an answer."""
+    while True:
+        try:
+            response = await client.post("/v1/applications", json=form_, headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError:
+            answers["no answer"] += 1
+            await asyncio.sleep(0.2)
+            continue
+        answers[response.status_code] += 1
+        if response.status_code != 503:
+            if response.status_code in (200, 201):
+                acknowledged[form_["submission_id"]] = response.json()["application_id"]
+            return
+        await asyncio.sleep(0.2)
+
+
+async def test_a_season_completes_when_postgres_is_killed_mid_filing(endpoints, tmp_path):
+    season = generate(150, 5)
+    forms = [f for f in season.applications if not f.get("relative_of_staff")]
+    tokens = {f"t-{org}": {"org": org, "user": f"staff-{org}"} for org in {f["org_code"] for f in forms}}
+    token_of = {p["org"]: t for t, p in tokens.items()}
+    with scratch_dir() as workdir, local_postgres(workdir) as pg:
+        settings = Settings(KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap_servers, DATABASE_URL=pg.url,
+                            namespace=f"pgseason{secrets.token_hex(4)}.", api_tokens=json.dumps(tokens),
+                            signing_keys=json.dumps(TEST_KEYS), kafka_credentials=endpoints.kafka_credentials)
+        await prepare_broker(settings)
+        authority = Authority.from_settings(settings)
+        publishers, bank = Publishers(settings, authority), BankSimulator(settings, authority, set())
+        acknowledged, answers = {}, Counter()
+        await publishers.start()
+        try:
+            async with running(settings, "intake", "verification", "disbursement", "employment") as (intake, *_):
+                http = IntakeHttp(intake, "127.0.0.1", free_port())
+                await asyncio.gather(http.start(), bank.start())
+                await publishers.publish([*season.funds, *season.registry, ClockTicked(today=NOTICE_STARTS)])
+                opened = sum(1 for e in season.registry if type(e).__name__ == "HardshipFileOpened")
+                await eventually(lambda: fetch_or_none(pg.url, "SELECT (SELECT count(*) FROM verification.clock) "
+                                                       "+ (SELECT count(*) FROM verification.hardship_files) AS n"),
+                                 lambda rows: rows is not None and rows[0]["n"] == opened + 1, 60)
+                async with httpx.AsyncClient(base_url=http.url, timeout=10) as client:
+                    limit = asyncio.Semaphore(6)
+
+                    async def file(form_: dict) -> None:
+                        async with limit:
+                            await file_until_acknowledged(client, form_, token_of[form_["org_code"]],
+                                                          acknowledged, answers)
+
+                    async def kill_postgres_mid_filing() -> None:
+                        await eventually(lambda: asyncio.sleep(0, len(acknowledged)), lambda n: n >= len(forms) // 3)
+                        await asyncio.to_thread(pg.kill)
+                        await asyncio.sleep(1)
+                        await asyncio.to_thread(pg.start)
+
+                    await asyncio.gather(kill_postgres_mid_filing(), *(file(f) for f in forms))
+                await eventually(lambda: fetch_or_none(pg.url, "SELECT application_id FROM verification.reviews"),
+                                 lambda rows: rows is not None and len(rows) >= len(acknowledged), 120)
+                await publishers.publish([ClockTicked(today=NOTICE_OVER)])  # every notice has begun: end them
+                decided = await eventually(
+                    lambda: fetch_or_none(pg.url, "SELECT application_id, decision, amount_fen FROM verification.decisions"),
+                    lambda rows: rows is not None and len(rows) >= len(acknowledged), 120)
+                approved = {r["application_id"] for r in decided if r["decision"] == "approved" and r["amount_fen"] > 0}
+                await eventually(
+                    lambda: fetch_or_none(pg.url, "SELECT status FROM disbursement.payments"),
+                    lambda rows: rows is not None and len(rows) == len(approved)
+                    and all(r["status"] in ("settled", "awaiting_funds") for r in rows), 120)
+                await http.stop()
+        finally:
+            await asyncio.gather(bank.stop(), publishers.stop(), return_exceptions=True)
+        conn = await asyncpg.connect(pg.url)
+        try:
+            grants = await conn.fetch("SELECT application_id, count(*) AS n FROM disbursement.ledger_entries "
+                                      "WHERE kind = 'grant' GROUP BY application_id")
+            await write_ledger(conn, tmp_path / "ledger.jsonl")
+        finally:
+            await conn.close()
+    assert answers[500] == 0 and answers[503] + answers["no answer"] > 0, answers  # the kill was felt, not hidden
+    assert set(acknowledged.values()) == {r["application_id"] for r in decided}  # each acknowledged filing decided
+    assert all(g["n"] == 1 for g in grants) and {g["application_id"] for g in grants} <= approved  # paid once
+    report = verify_lines((tmp_path / "ledger.jsonl").read_text().splitlines())
+    assert report.passed, report.violations
