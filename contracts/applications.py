@@ -113,8 +113,39 @@ class ApplicationSubmitted(Event):
     filed_by_user: str = Field(description="The staff member who filed it")
 
 
+class DecisionInputs(BaseModel):
+    """What a decision was made on, as it stood when it was made: the application's own facts and
+    the registry's. With the policy version, enough for an auditor to decide again."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    category: Category
+    program: Program
+    stage: SchoolStage
+    school_tier: SchoolTier | None = None
+    new_entrant: bool
+    graduation_year: int | None = None
+    tuition_invoice_fen: Fen = 0
+    documents: tuple[DocumentKind, ...] = ()
+    relative_of_staff: bool = False
+    hardship_file: str | None = Field(default=None, description="None, open or closed")
+    hardship_file_in_scope: bool = True
+    authorization_signed: bool = Field(description="附件5 signed and not revoked")
+    authorization_complete: bool = Field(description="Signed by the worker and every family member on the file")
+    authorization_signed_on: dt.date | None = None
+    household_check_passed: bool | None = None
+    warmth_visited: bool = False
+    gig_worker: bool = False
+    reviewed_on: dt.date | None = Field(default=None, description="The campaign date of the review")
+
+
+def upcast_decision_v1_v2(data: dict) -> dict:
+    """v1 decisions recorded no inputs: they read as v2 with `inputs` unknown."""
+    return {**data, "inputs": None}
+
+
 class ApplicationVerified(Event):
     NAME = "application.verified"
+    VERSION = 2
     TOPIC = DECISIONS
     KEY_FIELD = "application_id"
 
@@ -127,10 +158,12 @@ class ApplicationVerified(Event):
     policy_version: str
     bank_card: str
     priority: int = Field(default=0, description="Lower is paid first when funds are short (新生优先)")
+    inputs: DecisionInputs | None = Field(default=None, description="What it was decided on (None: a v1 decision)")
 
 
 class ApplicationRejected(Event):
     NAME = "application.rejected"
+    VERSION = 2
     TOPIC = DECISIONS
     KEY_FIELD = "application_id"
 
@@ -140,6 +173,7 @@ class ApplicationRejected(Event):
     policy_version: str
     rule_id: str | None = Field(default=None, description="The rule the application fell under, if any")
     duplicate_of: str | None = Field(default=None, description="The first filing of this student, in log order")
+    inputs: DecisionInputs | None = Field(default=None, description="What it was decided on (None: a v1 decision)")
 
 
 class ManualReviewRequired(Event):

@@ -11,6 +11,7 @@ from contracts.applications import (
     ApplicationSubmitted,
     ApplicationVerified,
     ManualReviewRequired,
+    upcast_decision_v1_v2,
 )
 from contracts.base import Event
 from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
@@ -65,7 +66,10 @@ BY_NAME: dict[str, type[Event]] = {e.NAME: e for e in EVENTS}
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (event name, version it reads) → function returning the data of version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    (ApplicationVerified.NAME, 1): upcast_decision_v1_v2,
+    (ApplicationRejected.NAME, 1): upcast_decision_v1_v2,
+}
 
 
 class UnknownEventType(ValueError):

@@ -62,8 +62,16 @@ class Staff:
         self.client = client
         self.token_of = {p["org"]: token for token, p in tokens.items()}
 
-    async def post(self, org: str, path: str, body: dict) -> httpx.Response:
-        return await self.client.post(path, json=body, headers={"Authorization": f"Bearer {self.token_of[org]}"})
+    async def post(self, org: str, path: str, body: dict, patience: float = 30.0) -> httpx.Response:
+        """As staff do: an act refused with 409 because intake's view has not caught up with the
+        review yet is tried again a moment later."""
+        deadline = time.monotonic() + patience
+        while True:
+            response = await self.client.post(path, json=body,
+                                              headers={"Authorization": f"Bearer {self.token_of[org]}"})
+            if response.status_code != 409 or time.monotonic() > deadline:
+                return response
+            await asyncio.sleep(0.1)
 
 
 async def file_applications(staff: Staff, season: Season, bar: Progress) -> tuple[dict[str, str], int]:

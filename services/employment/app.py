@@ -6,6 +6,7 @@ from contracts.applications import ApplicationSubmitted
 from contracts.employment import EmploymentProgressRecorded
 from contracts.topics import APPLICATIONS, EMPLOYMENT
 from services.employment import handlers
+from services.shared.policy import load_book
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
 
@@ -20,7 +21,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                 name="tracking",
                 topics=(APPLICATIONS, EMPLOYMENT),
                 handlers={
-                    ApplicationSubmitted: handlers.on_application_submitted,
+                    ApplicationSubmitted: handlers.graduate_registrar(load_book(settings.policy_files)),
                     EmploymentProgressRecorded: handlers.on_progress_recorded,
                 },
             ),

@@ -9,9 +9,13 @@ COLLEGE_STAGES = {SchoolStage.HIGHER_VOCATIONAL, SchoolStage.UNDERGRADUATE, Scho
 STAGE_ORDER = {stage: i for i, stage in enumerate(EmploymentStage)}
 
 
-def graduate_from(app: ApplicationSubmitted) -> GraduateRegistered | None:
-    """College students with a graduation year enter the real-name employment archive (实名制档案)."""
-    if app.student.stage not in COLLEGE_STAGES or app.student.graduation_year is None:
+def graduate_from(app: ApplicationSubmitted, earliest_cohort: int | None) -> GraduateRegistered | None:
+    """College students with a graduation year enter the real-name employment archive (实名制档案),
+    unless they graduated before the earliest cohort the policy serves (the seed: 2021-2023)."""
+    year = app.student.graduation_year
+    if app.student.stage not in COLLEGE_STAGES or year is None:
+        return None
+    if earliest_cohort is not None and year < earliest_cohort:
         return None
     return GraduateRegistered(
         graduate_id=app.student_key, application_id=app.application_id,

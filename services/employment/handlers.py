@@ -8,10 +8,19 @@ from services.employment.domain import advance, graduate_from
 from services.shared import eventstore
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
+from services.shared.policy import PolicyBook
 
 
-async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
-    registered = graduate_from(e)
+def graduate_registrar(book: PolicyBook):
+    async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
+        policy = book.find(e.org_code, e.campaign_year)
+        cohort = policy.graduate_cohort if policy else None
+        await register_graduate(ctx, e, cohort[0] if cohort else None)
+    return on_application_submitted
+
+
+async def register_graduate(ctx: HandlerContext, e: ApplicationSubmitted, earliest_cohort: int | None) -> None:
+    registered = graduate_from(e, earliest_cohort)
     if registered is None:
         return
     inserted = await ctx.conn.fetchval(

@@ -33,7 +33,10 @@ from services.shared.masking import mask_text
 
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-REFUSAL_STATUS = {"unauthenticated": 401, "application_not_found": 404, "import_not_found": 404,
+STATUS_LABELS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准",
+                 "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
+                 "settled": "已到账"}
+REFUSAL_STATUS = {"wrong_state": 409, "unauthenticated": 401, "application_not_found": 404, "import_not_found": 404,
                   "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
 # The database is away (restarting, failing over): nothing was stored, the client may retry.
@@ -164,12 +167,16 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         return JSONResponse(content=_jsonable(view))
 
     async def act(pool: asyncpg.Pool, authority: Authority, principal: Principal, application_id: str,
-                  make: Callable[[dict], Event], *, filer_may_act: bool) -> Recorded:
-        """A person's act on an application: in scope, never by its filer where it decides."""
+                  make: Callable[[dict], Event], *, filer_may_act: bool, when: str) -> Recorded:
+        """A person's act on an application: in scope, never by its filer where it decides, and
+        only in the state it belongs to (else 409: told now, rather than dropped later)."""
         view = await application_view(pool, application_id)
         if view is None:
             raise Refused("application_not_found", "未找到该申请")
         authority.require_scope(principal.org, view["org_code"])
+        if view["status"] != when:
+            raise Refused("wrong_state", f"该申请当前状态为“{STATUS_LABELS.get(view['status'], view['status'])}”，"
+                                         f"只有“{STATUS_LABELS[when]}”的申请可以办理此项")
         if not filer_may_act and (view["filed_by_org"], view["filed_by_user"]) == (principal.org, principal.user):
             raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
         event = make(view)
@@ -185,7 +192,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
                               pool: PoolDep, authority: AuthorityDep) -> Recorded:
         return await act(pool, authority, principal, application_id, lambda view: ObjectionRaised(
             objection_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
-            summary=form.summary), filer_may_act=True)
+            summary=form.summary), filer_may_act=True, when="in_notice")
 
     @api.post("/v1/applications/{application_id}/objections/{objection_id}/resolution", status_code=201,
               response_model=Recorded)
@@ -193,14 +200,15 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
                                 principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
         return await act(pool, authority, principal, application_id, lambda view: ObjectionResolved(
             objection_id=objection_id, application_id=application_id, outcome=form.outcome,
-            resolver_org=principal.org, resolver_user=principal.user, note=form.note), filer_may_act=False)
+            resolver_org=principal.org, resolver_user=principal.user, note=form.note), filer_may_act=False,
+            when="in_notice")
 
     @api.post("/v1/applications/{application_id}/review", status_code=201, response_model=Recorded)
     async def decide_review(application_id: str, form: ReviewForm, principal: CurrentPrincipal,
                             pool: PoolDep, authority: AuthorityDep) -> Recorded:
         return await act(pool, authority, principal, application_id, lambda view: ManualReviewDecided(
             application_id=application_id, outcome=form.outcome, reviewer_org=principal.org,
-            reviewer_user=principal.user, note=form.note), filer_may_act=False)
+            reviewer_user=principal.user, note=form.note), filer_may_act=False, when="manual_review")
 
     @api.post("/v1/imports", status_code=201)
     async def post_import(file: UploadFile, principal: CurrentPrincipal, pool: PoolDep,
@@ -233,7 +241,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         """After the bank refused a card (payment_failed): the grant is issued again to this card."""
         return await act(pool, authority, principal, application_id, lambda view: BankCardCorrected(
             application_id=application_id, org_code=view["org_code"], bank_card=form.bank_card,
-            corrected_by_user=principal.user), filer_may_act=True)
+            corrected_by_user=principal.user), filer_may_act=True, when="payment_failed")
 
     @api.get("/v1/review-queue")
     async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:

@@ -27,9 +27,9 @@ from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
 from services.shared.authority import Authority
+from services.shared.policy import load_book
 from services.shared.settings import Settings
 from services.system import ServiceProcesses, prepare_broker
-from services.verification.policy import load_book
 
 
 @dataclass(frozen=True)

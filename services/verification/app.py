@@ -14,10 +14,10 @@ from contracts.households import (
 )
 from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
 from contracts.topics import APPLICATIONS, CLOCK, HOUSEHOLDS, REVIEWS
+from services.shared.policy import load_book
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
 from services.verification import handlers
-from services.verification.policy import load_book
 
 
 def create_service(settings: Settings) -> ServiceRuntime:

@@ -15,11 +15,13 @@ from contracts.applications import (
     ApplicationSubmitted,
     ApplicationVerified,
     Category,
+    DecisionInputs,
     DocumentKind,
     ManualReviewRequired,
+    Program,
 )
 from services.shared.errors import Refused
-from services.verification.policy import Fixed, Policy, Rule, TuitionCapped
+from services.shared.policy import Fixed, Policy, Rule, TuitionCapped
 
 NO_POLICY = "no_policy_for_province_year"
 NO_RULE = "no_matching_rule"
@@ -32,6 +34,9 @@ CATEGORY_NOT_EVIDENCED = "category_not_evidenced"
 TUITION_INVOICE_MISSING = "tuition_invoice_missing"
 DOCUMENTS_MISSING = "documents_missing"
 RELATIVE_OF_STAFF = "relative_of_staff"
+HARDSHIP_FILE_OF_ANOTHER_UNION = "hardship_file_of_another_union"
+AUTHORIZATION_EXPIRED = "authorization_expired"
+GRADUATE_NOT_IN_COHORT = "graduate_not_in_cohort"
 NO_POLICY_VERSION = "none"
 
 
@@ -45,6 +50,9 @@ class HouseholdFacts:
     check_passed: bool | None = None  # None: no result yet
     warmth_visited: bool = False
     gig_worker: bool = False
+    file_in_scope: bool = True  # the file was opened by the filing union, or a union above or below it
+    signed_on: dt.date | None = None  # when the 附件5 authorization was signed
+    reviewed_on: dt.date | None = None  # the campaign date of the review
 
 
 @dataclass(frozen=True)
@@ -67,12 +75,17 @@ def _entitlement(app: ApplicationSubmitted, rule: Rule, reasons: list[str]) -> i
     return rule.amount.fen if isinstance(rule.amount, Fixed) else 0
 
 
-def _household_reasons(app: ApplicationSubmitted, facts: HouseholdFacts, rule: Rule | None) -> list[str]:
+def _household_reasons(app: ApplicationSubmitted, facts: HouseholdFacts, rule: Rule | None,
+                       policy: Policy) -> list[str]:
     reasons = []
     if facts.signatories is None:
         reasons.append(AUTHORIZATION_MISSING)
     elif not {app.worker.id_number, *facts.file_members} <= set(facts.signatories):
         reasons.append(AUTHORIZATION_INCOMPLETE)
+    elif _expired(facts, policy.authorization_valid_days):
+        reasons.append(AUTHORIZATION_EXPIRED)
+    if facts.hardship_file is not None and not facts.file_in_scope:
+        reasons.append(HARDSHIP_FILE_OF_ANOTHER_UNION)
     if facts.check_passed is False:
         reasons.append(HOUSEHOLD_CHECK_FAILED)
     if rule is not None and rule.requires_hardship_file and facts.hardship_file != "open":
@@ -83,6 +96,19 @@ def _household_reasons(app: ApplicationSubmitted, facts: HouseholdFacts, rule: R
     return reasons
 
 
+def _expired(facts: HouseholdFacts, valid_days: int | None) -> bool:
+    if valid_days is None or facts.signed_on is None or facts.reviewed_on is None:
+        return False
+    return (facts.reviewed_on - facts.signed_on).days > valid_days
+
+
+def _outside_cohort(app: ApplicationSubmitted, policy: Policy) -> bool:
+    if app.program is not Program.SUNSHINE_EMPLOYMENT or policy.graduate_cohort is None:
+        return False
+    first, last = policy.graduate_cohort
+    return app.student.graduation_year is None or not first <= app.student.graduation_year <= last
+
+
 def _missing_documents(app: ApplicationSubmitted, policy: Policy, rule: Rule) -> list[str]:
     required = set(policy.required_documents.get(app.program, ()))
     if not rule.requires_hardship_file:
@@ -91,13 +117,31 @@ def _missing_documents(app: ApplicationSubmitted, policy: Policy, rule: Rule) ->
     return [f"{DOCUMENTS_MISSING}:{kind.value}" for kind in sorted(required - present)]
 
 
+def decision_inputs(app: ApplicationSubmitted, facts: HouseholdFacts) -> DecisionInputs:
+    """The snapshot a decision records of what it was made on."""
+    s = app.student
+    return DecisionInputs(
+        category=app.category, program=app.program, stage=s.stage, school_tier=s.school_tier,
+        new_entrant=s.new_entrant, graduation_year=s.graduation_year, tuition_invoice_fen=app.tuition_invoice_fen,
+        documents=tuple(sorted({d.kind for d in app.documents})), relative_of_staff=app.relative_of_staff,
+        hardship_file=facts.hardship_file, hardship_file_in_scope=facts.file_in_scope,
+        authorization_signed=facts.signatories is not None,
+        authorization_complete=facts.signatories is not None
+        and {app.worker.id_number, *facts.file_members} <= set(facts.signatories),
+        authorization_signed_on=facts.signed_on, household_check_passed=facts.check_passed,
+        warmth_visited=facts.warmth_visited, gig_worker=facts.gig_worker, reviewed_on=facts.reviewed_on)
+
+
 def review(app: ApplicationSubmitted, facts: HouseholdFacts, policy: Policy | None) -> Outcome:
+    inputs = decision_inputs(app, facts)
     if policy is None:
         return ApplicationRejected(application_id=app.application_id, org_code=app.org_code,
-                                   reasons=(NO_POLICY,), policy_version=NO_POLICY_VERSION)
+                                   reasons=(NO_POLICY,), policy_version=NO_POLICY_VERSION, inputs=inputs)
     s = app.student
     rule = policy.rule_for(app.category, app.program, s.stage, s.school_tier, s.new_entrant)
-    reasons = _household_reasons(app, facts, rule)
+    reasons = _household_reasons(app, facts, rule, policy)
+    if _outside_cohort(app, policy):
+        reasons.append(GRADUATE_NOT_IN_COHORT)
     amount = 0
     if rule is None:
         reasons.append(NO_RULE)
@@ -107,14 +151,14 @@ def review(app: ApplicationSubmitted, facts: HouseholdFacts, policy: Policy | No
     if reasons:
         return ApplicationRejected(application_id=app.application_id, org_code=app.org_code,
                                    reasons=tuple(reasons), policy_version=policy.version,
-                                   rule_id=rule.id if rule else None)
+                                   rule_id=rule.id if rule else None, inputs=inputs)
     manual = ManualReviewRequired(application_id=app.application_id, org_code=app.org_code,
                                   reason=RELATIVE_OF_STAFF, filed_by_user=app.filed_by_user)
     return Passed(manual_review=manual if app.relative_of_staff else None, verified=ApplicationVerified(
         application_id=app.application_id, org_code=app.org_code, amount_fen=amount,
         fund_sources=tuple(s.value for s in rule.fund_sources), stage=s.stage, rule_id=rule.id,
         policy_version=policy.version, bank_card=app.bank_card,
-        priority=0 if (not rule.new_entrants_first or s.new_entrant) else 1,
+        priority=0 if (not rule.new_entrants_first or s.new_entrant) else 1, inputs=inputs,
     ))
 
 

@@ -31,8 +31,15 @@ from services.shared import eventstore, outbox
 from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
-from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, advance_clock, notice, review
-from services.verification.policy import PolicyBook
+from services.shared.policy import PolicyBook
+from services.verification.domain import (
+    NO_POLICY_VERSION,
+    HouseholdFacts,
+    advance_clock,
+    decision_inputs,
+    notice,
+    review,
+)
 
 DUPLICATE_OF = "duplicate_of"
 OBJECTION_UPHELD = "objection_upheld"
@@ -87,11 +94,12 @@ async def on_gig_worker(ctx: HandlerContext, e: GigWorkerRegistered) -> None:
                            e.household_id, e.worker_kind.value, e.registered_on)
 
 
-async def household_facts(conn: asyncpg.Connection, household_id: str | None,
-                          year: int) -> tuple[HouseholdFacts, dt.date | None]:
+async def household_facts(conn: asyncpg.Connection, household_id: str | None, year: int,
+                          in_scope: Callable[[str], bool]) -> tuple[HouseholdFacts, dt.date | None]:
     """What the registry knows of the household, and the campaign date, in one query."""
     row = await conn.fetchrow(
-        """SELECT f.status, f.members, (SELECT today FROM clock WHERE name = 'campaign') AS today,
+        """SELECT f.status, f.members, f.org_code AS file_org, a.signed_on,
+                  (SELECT today FROM clock WHERE name = 'campaign') AS today,
                   CASE WHEN a.household_id IS NOT NULL AND a.revoked_on IS NULL THEN a.signatory_ids END AS signed,
                   c.passed,
                   EXISTS (SELECT 1 FROM warmth_visits w WHERE w.household_id = $1
@@ -107,6 +115,8 @@ async def household_facts(conn: asyncpg.Connection, household_id: str | None,
         hardship_file=row["status"], file_members=tuple(row["members"] or ()),
         signatories=tuple(row["signed"]) if row["signed"] is not None else None,
         check_passed=row["passed"], warmth_visited=row["visited"], gig_worker=row["gig"],
+        file_in_scope=row["file_org"] is None or in_scope(row["file_org"]), signed_on=row["signed_on"],
+        reviewed_on=row["today"],
     )
     return (facts if household_id is not None else HouseholdFacts()), row["today"]
 
@@ -125,6 +135,10 @@ async def _transition(ctx: HandlerContext, application_id: str, status: str | No
 
 
 async def _record_decisions(conn: asyncpg.Connection, decisions: list[ApplicationVerified | ApplicationRejected]) -> None:
+    """Decisions as rows; a rejected filing gives up its aid slot, so a corrected one may take it."""
+    released = [d.application_id for d in decisions if isinstance(d, ApplicationRejected) and not d.duplicate_of]
+    if released:
+        await conn.execute("DELETE FROM aid_slots WHERE application_id = ANY($1)", released)
     rows = []
     for d in decisions:
         approved = isinstance(d, ApplicationVerified)
@@ -144,17 +158,22 @@ async def _decide(ctx: HandlerContext, decision: ApplicationVerified | Applicati
 
 def application_reviewer(book: PolicyBook):
     async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
-        first = await ctx.conn.fetchval(
-            "INSERT INTO filings VALUES ($1, $2, $3, $4) ON CONFLICT (student_key, program, campaign_year) "
-            "DO UPDATE SET application_id = filings.application_id RETURNING application_id",
-            e.student_key, e.program.value, e.campaign_year, e.application_id,
-        )
         policy = book.find(e.org_code, e.campaign_year)
-        facts, today = await household_facts(ctx.conn, e.household_id, e.campaign_year)
+        first = await ctx.conn.fetchval(
+            "INSERT INTO aid_slots VALUES ($1, $2, $3, $4) ON CONFLICT (student_key, campaign_year, aid_group) "
+            "DO UPDATE SET application_id = aid_slots.application_id RETURNING application_id",
+            e.student_key, e.campaign_year, policy.aid_group(e.program) if policy else e.program.value,
+            e.application_id,
+        )
+        tree = ctx.authority.tree
+        facts, today = await household_facts(
+            ctx.conn, e.household_id, e.campaign_year,
+            lambda file_org: tree.may_act(file_org, e.org_code) or tree.may_act(e.org_code, file_org))
         if first != e.application_id:
             outcome = ApplicationRejected(
                 application_id=e.application_id, org_code=e.org_code, reasons=(DUPLICATE_OF,),
-                policy_version=policy.version if policy else NO_POLICY_VERSION, duplicate_of=first)
+                policy_version=policy.version if policy else NO_POLICY_VERSION, duplicate_of=first,
+                inputs=decision_inputs(e, facts))
         else:
             outcome = review(e, facts, policy)
         await ctx.conn.execute(
@@ -210,7 +229,8 @@ async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) 
     else:
         verified = ApplicationVerified.model_validate(row["entitlement"])
         await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
-                                               reasons=(MANUAL_REVIEW_REJECTED,), policy_version=verified.policy_version))
+                                               reasons=(MANUAL_REVIEW_REJECTED,), policy_version=verified.policy_version,
+                                               rule_id=verified.rule_id, inputs=verified.inputs))
 
 
 async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
@@ -241,7 +261,8 @@ async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> No
     verified = ApplicationVerified.model_validate(row["entitlement"])
     if e.outcome is ObjectionOutcome.UPHELD:
         await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
-                                               reasons=(OBJECTION_UPHELD,), policy_version=verified.policy_version))
+                                               reasons=(OBJECTION_UPHELD,), policy_version=verified.policy_version,
+                                               rule_id=verified.rule_id, inputs=verified.inputs))
     else:
         await close_notices(ctx, await _today(ctx.conn, ctx.envelope.time.date()))
 

@@ -90,6 +90,8 @@ async def test_objections_and_manual_review_run_their_course(settings, db):
         assert approved.status_code == 201
         objections = {}
         for app in (upheld, dismissed):
+            await eventually(lambda app=app: client.get(f"/v1/applications/{app.application_id}", headers=city),
+                             lambda r: r.json()["status"] == "in_notice")
             raised = await client.post(f"/v1/applications/{app.application_id}/objections",
                                        json={"summary": "收入情况存疑"}, headers=auth("341602"))
             objections[app.application_id] = raised.json()["id"]
@@ -107,6 +109,12 @@ async def test_objections_and_manual_review_run_their_course(settings, db):
         final = await eventually(lambda: decisions(db), lambda d: len(d) == 3)
         history = await eventually(lambda: client.get(f"/v1/applications/{upheld.application_id}", headers=city),
                                    lambda r: r.json()["status"] == "rejected")
+        await eventually(lambda: client.get(f"/v1/applications/{dismissed.application_id}", headers=city),
+                         lambda r: r.json()["status"] == "approved")
+        too_late = await client.post(f"/v1/applications/{dismissed.application_id}/objections",
+                                     json={"summary": "公示结束后才提出"}, headers=auth("341602"))
+    assert too_late.status_code == 409 and too_late.json()["errors"][0]["code"] == "wrong_state"
+    assert "公示中" in too_late.json()["errors"][0]["message"]
     assert final == {upheld.application_id: "rejected", dismissed.application_id: "approved",
                      relative.application_id: "approved"}
     events = [h.get("event") or h.get("status") for h in history.json()["history"]]

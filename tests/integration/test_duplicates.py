@@ -28,8 +28,25 @@ async def file_all(client, org: str) -> list[str]:
     return await asyncio.gather(*(post(i) for i in range(STUDENTS)))
 
 
+def city_registry(count: int) -> list:
+    """Hardship files and authorizations the city keeps for every student's family (in scope for
+    both counties), so that the first filing is live and holds the student's aid for the year."""
+    from tests.factories import application
+    from tests.integration.test_verification import registry_for
+    from tests.kafka_helpers import as_union
+
+    events = [e for i in range(count) for e, _ in registry_for(application(i))]
+    in_city = [e.model_copy(update={"org_code": "341600"}) for e in events]
+    return [(e, as_union(e)) for e in in_city]
+
+
 async def test_the_same_students_filed_by_two_counties_proceed_once(settings, db):
+    from tests.kafka_helpers import publish_events
+
+    await publish_events(settings, city_registry(STUDENTS))
     async with running(settings, "intake", "intake", "verification", "verification") as (one, two, *_):
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.authorizations"),
+                         lambda n: n == STUDENTS, timeout=60)
         async with client_for(one) as county_a, client_for(two) as county_b:
             await asyncio.gather(file_all(county_a, "341602"), file_all(county_b, "341621"))
         await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.reviews"),
@@ -47,3 +64,57 @@ async def test_the_same_students_filed_by_two_counties_proceed_once(settings, db
     for ids in by_student.values():
         first, second = ids
         assert first not in duplicates and duplicates[second] == first
+
+
+async def test_one_student_gets_one_aid_a_year_across_programs_and_union_levels(settings, db):
+    from tests.factories import application
+    from tests.integration.test_verification import registry_for, reviews
+    from tests.kafka_helpers import as_union, publish_events
+
+    pupil = application(1, program="enrolment_aid")
+    again = application(2, program="dream_plan", filed_by="341600",  # the city, another program
+                        student=pupil.student.model_dump(include={"id_number"}))
+    employment = application(3, program="sunshine_employment", category="graduate",
+                             student={**pupil.student.model_dump(include={"id_number"}), "stage": "undergraduate",
+                                      "graduation_year": 2023})
+    assert pupil.key == again.key == employment.key
+    async with running(settings, "verification"):
+        await publish_events(settings, registry_for(pupil, again, employment))
+        await publish_events(settings, [(a, as_union(a)) for a in (pupil, again, employment)])
+        found = await eventually(lambda: reviews(db), lambda r: len(r) == 3)
+    duplicate_of = await db.fetchval("SELECT duplicate_of FROM verification.decisions WHERE application_id = $1",
+                                     again.application_id)
+    assert duplicate_of == pupil.application_id
+    assert found[pupil.application_id] == "in_notice" and found[employment.application_id] == "in_notice"
+
+
+async def test_a_rejected_filing_can_be_corrected_by_a_new_one(settings, db):
+    import datetime as dt
+
+    from contracts.households import HouseholdCheckAuthorizationSigned
+    from tests.factories import application, worker_id
+    from tests.integration.test_verification import decisions, registry_for, reviews
+    from tests.kafka_helpers import as_union, publish_events
+
+    spouse = worker_id(500)
+    first = application(1)
+    corrected = application(2, student=first.student.model_dump(include={"id_number"}),
+                            household_id=first.household_id, worker=first.worker.model_dump())
+    registry = registry_for(first)
+    opened = registry[0][0].model_copy(update={"member_id_numbers": (spouse,)})  # the spouse must sign too
+    async with running(settings, "verification"):
+        await publish_events(settings, [(opened, as_union(opened)), registry[1]])
+        await publish_events(settings, [(first, as_union(first))])
+        assert (await eventually(lambda: decisions(db), lambda d: len(d) == 1)) == {first.application_id: "rejected"}
+        signed = HouseholdCheckAuthorizationSigned(household_id=first.household_id, org_code=first.org_code,
+                                                   signed_on=dt.date(2023, 7, 25),
+                                                   signatory_id_numbers=(first.worker.id_number, spouse))
+        await publish_events(settings, [(signed, as_union(signed))])
+        await eventually(lambda: db.fetchval("SELECT signatory_ids FROM verification.authorizations"),
+                         lambda ids: spouse in ids)
+        await publish_events(settings, [(corrected, as_union(corrected))])
+        found = await eventually(lambda: reviews(db), lambda r: corrected.application_id in r)
+    assert found[corrected.application_id] == "in_notice"  # not duplicate_of the rejected one
+    reasons = await db.fetchval("SELECT reasons FROM verification.decisions WHERE application_id = $1",
+                                first.application_id)
+    assert reasons == ["authorization_incomplete"]

@@ -2,8 +2,8 @@
 
 import pytest
 
+from services.shared.policy import load_book
 from services.verification.domain import HouseholdFacts, Passed, review
-from services.verification.policy import load_book
 from tests.factories import ALL_DOCUMENTS, application, worker_id
 
 BOOK = load_book("anhui-2023,shaanxi-2023")
@@ -77,7 +77,8 @@ CASES = [
                          CASES, ids=[c[0] for c in CASES])
 def test_every_rule_of_both_policies(case, org, category, program, stage, tier, new, tuition, facts, extra, expected):
     app = application(1, org_code=org, category=category, program=program, tuition_invoice_fen=tuition,
-                      student={"stage": stage, "school_tier": tier, "new_entrant": new}, **extra)
+                      student={"stage": stage, "school_tier": tier, "new_entrant": new,
+                               "graduation_year": 2023 if program == "sunshine_employment" else None}, **extra)
     outcome = review(app, facts, BOOK.find(org, app.campaign_year))
     decision, fen, rule_or_reason = expected[:3]
     if decision == "rejected":
@@ -106,7 +107,7 @@ def test_new_entrants_come_first_where_the_policy_says_so():
 def test_policy_version_changes_with_content():
     from importlib import resources
 
-    from services.verification.policy import parse_policy
+    from services.shared.policy import parse_policy
 
     text = (resources.files("services.verification") / "policies" / "anhui-2023.json").read_text(encoding="utf-8")
     assert parse_policy(text).version == BOOK.find("341602", 2023).version
@@ -116,7 +117,7 @@ def test_policy_version_changes_with_content():
 def test_a_policy_with_a_float_amount_is_refused():
     from pydantic import ValidationError
 
-    from services.verification.policy import parse_policy
+    from services.shared.policy import parse_policy
 
     bad = '{"policy":"x","title":"t","province":"340000","campaign_year":2023,"source":"s","rules":[' \
           '{"id":"r","title":"t","requires_hardship_file":true,"amount":{"kind":"fixed","fen":1999.5},' \
@@ -137,3 +138,41 @@ def test_the_campaign_clock_moves_forward_by_a_bounded_step():
     assert advance_clock(day, day - dt.timedelta(days=3), 92) == day  # never backwards
     with pytest.raises(Refused):
         advance_clock(day, dt.date(2099, 1, 1), 92)
+
+
+def test_sunshine_employment_serves_only_the_policy_cohort():
+    policy = BOOK.find("341602", 2023)
+    for year, served in ((2015, False), (2020, False), (2021, True), (2023, True), (None, False)):
+        app = application(1, category="graduate", program="sunshine_employment",
+                          student={"stage": "undergraduate", "graduation_year": year})
+        outcome = review(app, UNFILED, policy)
+        assert isinstance(outcome, Passed) == served, year
+        if not served:
+            assert outcome.reasons == ("graduate_not_in_cohort",)
+
+
+def test_an_authorization_older_than_the_policy_allows_is_refused():
+    import datetime as dt
+
+    policy = BOOK.find("341602", 2023)
+    app = application(1)
+    for signed_on, expired in ((dt.date(2018, 7, 1), True), (dt.date(2022, 8, 22), False), (dt.date(2023, 7, 20), False)):
+        facts = HouseholdFacts(hardship_file="open", signatories=(W,), check_passed=True, signed_on=signed_on,
+                               reviewed_on=dt.date(2023, 8, 21))
+        outcome = review(app, facts, policy)
+        assert ("authorization_expired" in getattr(outcome, "reasons", ())) == expired, signed_on
+
+
+def test_a_hardship_file_of_another_union_is_refused():
+    facts = HouseholdFacts(hardship_file="open", signatories=(W,), check_passed=True, file_in_scope=False)
+    outcome = review(application(1), facts, BOOK.find("341602", 2023))
+    assert outcome.reasons == ("hardship_file_of_another_union",)
+
+
+def test_programs_a_policy_makes_exclusive_share_one_aid_per_student_year():
+    from contracts.applications import Program
+
+    policy = BOOK.find("341602", 2023)
+    assert policy.aid_group(Program.ENROLMENT_AID) == policy.aid_group(Program.DREAM_PLAN)
+    assert policy.aid_group(Program.ENROLMENT_AID) == policy.aid_group(Program.GOLDEN_BLUE_COLLAR)
+    assert policy.aid_group(Program.SUNSHINE_EMPLOYMENT) != policy.aid_group(Program.ENROLMENT_AID)

@@ -73,8 +73,20 @@ class Policy(BaseModel):
     source: str
     notice_days: int = Field(default=5, ge=1, le=30, description="公示期（天）")
     required_documents: dict[Program, tuple[DocumentKind, ...]] = Field(default_factory=dict)
+    exclusive_programs: tuple[tuple[Program, ...], ...] = Field(
+        default=(), description="Groups of programs of which a student gets at most one per year (一年一助)")
+    authorization_valid_days: int | None = Field(
+        default=None, ge=1, description="How long a signed 附件5 authorization counts, in days before the review")
+    graduate_cohort: tuple[int, int] | None = Field(
+        default=None, description="First and last graduation year that 阳光就业 serves (e.g. 2021-2023)")
     rules: tuple[Rule, ...] = Field(min_length=1)
     version: str = ""
+
+    def aid_group(self, program: Program) -> str:
+        """The name under which one aid per student and year is counted: the program's exclusive
+        group, or the program alone."""
+        group = next((g for g in self.exclusive_programs if program in g), (program,))
+        return "+".join(sorted(p.value for p in group))
 
     def rule_for(self, category: Category, program: Program, stage: SchoolStage, tier: SchoolTier | None,
                  new_entrant: bool) -> Rule | None:
