@@ -80,6 +80,7 @@ async def test_one_student_gets_one_aid_a_year_across_programs_and_union_levels(
     assert pupil.key == again.key == employment.key
     async with running(settings, "verification"):
         await publish_events(settings, registry_for(pupil, again, employment))
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.authorizations"), lambda n: n == 3)
         await publish_events(settings, [(a, as_union(a)) for a in (pupil, again, employment)])
         found = await eventually(lambda: reviews(db), lambda r: len(r) == 3)
     duplicate_of = await db.fetchval("SELECT duplicate_of FROM verification.decisions WHERE application_id = $1",
@@ -104,6 +105,8 @@ async def test_a_rejected_filing_can_be_corrected_by_a_new_one(settings, db):
     opened = registry[0][0].model_copy(update={"member_id_numbers": (spouse,)})  # the spouse must sign too
     async with running(settings, "verification"):
         await publish_events(settings, [(opened, as_union(opened)), registry[1]])
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.authorizations"), lambda n: n == 1)
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.hardship_files"), lambda n: n == 1)
         await publish_events(settings, [(first, as_union(first))])
         assert (await eventually(lambda: decisions(db), lambda d: len(d) == 1)) == {first.application_id: "rejected"}
         signed = HouseholdCheckAuthorizationSigned(household_id=first.household_id, org_code=first.org_code,
