@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.protocol.admin import CreateAclsRequest
+from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 from faststream.security import BaseSecurity, SASLScram256
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
@@ -89,6 +90,7 @@ _TOPIC, _GROUP = 2, 3
 _LITERAL, _PREFIXED = 3, 4
 _READ, _WRITE, _CREATE, _DESCRIBE = 3, 4, 5, 8
 _ALLOW = 3
+_ANY = 1
 
 
 def acl_entries(namespace: str) -> list[tuple[int, str, int, str, int]]:
@@ -107,6 +109,31 @@ def acl_entries(namespace: str) -> list[tuple[int, str, int, str, int]]:
     return entries
 
 
+class _CreateAcls(CreateAclsRequest):
+    """All the ACLs in one request (v1, with pattern types): one controller write, not seventy."""
+
+    def __init__(self, creations: list[tuple]) -> None:
+        self._creations = creations
+
+    def build(self, request_struct_class):
+        if request_struct_class.API_VERSION < 1:
+            raise RuntimeError("the broker does not support ACL pattern types (CreateAcls v1)")
+        return request_struct_class(self._creations)
+
+
+async def _until_in_force(admin: AIOKafkaAdminClient, wanted: set[tuple[str, str, int]], timeout: float = 15.0) -> None:
+    """The controller has committed the ACLs; wait until the broker's authorizer applies them too."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await admin._send_request(DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY))
+        bound = {(resource[1], acl[0], acl[2]) for resource in response.resources for acl in resource[3]}
+        if wanted <= bound:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"{len(wanted - bound)} ACLs not in force after {timeout}s")
+        await asyncio.sleep(0.05)
+
+
 async def grant_acls(settings: Settings) -> None:
     """As the broker's admin, grant the ACLs of `acl_entries` for the settings' namespace."""
     if _password(settings, ADMIN) is None:
@@ -114,13 +141,13 @@ async def grant_acls(settings: Settings) -> None:
     admin = AIOKafkaAdminClient(**client_options(settings, ADMIN))
     await admin.start()
     try:
-        for kind, name, pattern, principal, operation in acl_entries(settings.namespace):
-            request = CreateAclsRequest(kind, name or "*", pattern if name else _LITERAL, f"User:{principal}", "*",
-                                        operation, _ALLOW)
-            response = await admin._send_request(request)  # aiokafka has no public CreateAcls call
-            failed = [r for r in response.creation_responses if r[0] != 0]
-            if failed:
-                raise RuntimeError(f"ACL for {principal} on {name} refused: {failed}")
+        creations = [(kind, name or "*", pattern if name else _LITERAL, f"User:{principal}", "*", operation, _ALLOW)
+                     for kind, name, pattern, principal, operation in acl_entries(settings.namespace)]
+        response = await admin._send_request(_CreateAcls(creations))  # aiokafka has no public CreateAcls call
+        failed = [r for r in response.creation_responses if r[0] != 0]
+        if failed:
+            raise RuntimeError(f"ACLs refused: {failed[:5]}")
+        await _until_in_force(admin, {(c[1], c[3], c[5]) for c in creations})
     finally:
         await admin.close()
 
