@@ -27,6 +27,10 @@ def test_a_v1_decision_reads_as_v2_with_unknown_inputs():
     assert isinstance(verified, ApplicationVerified) and verified.inputs is None and verified.amount_fen == 150_000
 
 
+def test_every_event_type_has_a_stored_v1_sample():
+    assert {p.stem for p in SAMPLES} >= {f"{name}.v1" for name in BY_NAME}
+
+
 def test_every_event_type_above_v1_has_an_upcaster_and_a_stored_sample_for_each_older_version():
     stored = {p.stem for p in SAMPLES}
     for model in BY_NAME.values():
