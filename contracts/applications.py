@@ -118,6 +118,8 @@ class DecisionInputs(BaseModel):
     the registry's. With the policy version, enough for an auditor to decide again."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    student_key: str = Field(description="The student's pseudonym: one aid per student and year is checked on it")
+    campaign_year: int
     category: Category
     program: Program
     stage: SchoolStage

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from contracts.ledger_format import GENESIS_HASH, entry_hash
+from services.audit.rederive import Intent, check
+from services.shared.policy import Policy
 
 CLOUDEVENT_ATTRIBUTES = ("specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data")
 DATA_FIELDS = ("sequence", "transfer_id", "debit_account", "credit_account", "amount_fen",
@@ -39,6 +41,7 @@ class _Replay:
         self.event_ids: set[str] = set()
         self.live_grants: dict[str, set[str]] = defaultdict(set)
         self.reversed: set[str] = set()
+        self.grants: list[tuple[int, dict]] = []
 
     def fail(self, line_no: int, message: str) -> None:
         self.report.violations.append(f"line {line_no}: {message}")
@@ -94,6 +97,7 @@ class _Replay:
             if self.live_grants[app]:
                 self.fail(n, f"application {app} paid twice (unreversed grant exists)")
             self.live_grants[app].add(data["transfer_id"])
+            self.grants.append((n, data))
         elif data["kind"] == "reversal":
             self.report.reversals += 1
             original = self.transfers.get(data["reverses"] or "")
@@ -107,11 +111,60 @@ class _Replay:
             self.fail(n, f"{data['kind']} entry must not name reverses")
 
 
-def verify_lines(lines: Iterable[str]) -> AuditReport:
+@dataclass(frozen=True)
+class Evidence:
+    """What the auditor re-decides grants from: decision events, policies by version, donor intents."""
+
+    decisions: dict[str, dict]
+    policies: dict[str, Policy]
+    intents: dict[str, Intent]
+
+
+def verify_lines(lines: Iterable[str], evidence: Evidence | None = None, as_of: str | None = None) -> AuditReport:
+    """Replays the ledger (up to `as_of`, an ISO date or time, if given) and, with `evidence`,
+    decides every grant again."""
     replay = _Replay()
     for n, line in enumerate(lines, start=1):
-        if line.strip():
-            replay.apply(n, line)
+        if not line.strip():
+            continue
+        if as_of and _time_of(line) > _end_of(as_of):
+            break
+        replay.apply(n, line)
     if replay.report.entries == 0:
         replay.report.violations.append("the ledger is empty")
+    if evidence is not None:
+        replay.report.violations += check(replay.grants, replay.reversed, evidence.decisions, evidence.policies,
+                                          evidence.intents)
     return replay.report
+
+
+def _end_of(as_of: str) -> str:
+    """A bare date includes the whole day (ISO times compare as text)."""
+    return f"{as_of}T99" if len(as_of) == 10 else as_of
+
+
+def load_evidence(decisions_path: str, policies_dir: str, donations_path: str | None) -> Evidence:
+    """The auditor's evidence from files: decision events, policy files, donor intents."""
+    from pathlib import Path
+
+    from services.audit.rederive import approvals
+    from services.shared.policy import parse_policy
+
+    with open(decisions_path, encoding="utf-8") as f:
+        decisions = approvals(json.loads(line) for line in f if line.strip())
+    policies = {p.version: p for p in (parse_policy(path.read_text(encoding="utf-8"))
+                                       for path in sorted(Path(policies_dir).glob("*.json")))}
+    intents = {}
+    if donations_path:
+        with open(donations_path, encoding="utf-8") as f:
+            for line in filter(str.strip, f):
+                d = json.loads(line)
+                intents[d["account"]] = Intent(tuple(d["org_codes"]), tuple(d["stages"]), d["per_student_cap_fen"])
+    return Evidence(decisions, policies, intents)
+
+
+def _time_of(line: str) -> str:
+    try:
+        return str(json.loads(line).get("time", ""))
+    except (json.JSONDecodeError, AttributeError):
+        return ""

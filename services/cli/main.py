@@ -86,10 +86,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from services.audit.verify import verify_lines
+    from services.audit.verify import load_evidence, verify_lines
 
+    if bool(args.decisions) != bool(args.policies):
+        console.print("[red]--decisions and --policies go together (error code: evidence_incomplete)[/red]")
+        return 2
+    evidence = load_evidence(args.decisions, args.policies, args.donations) if args.decisions else None
     with open(args.file, encoding="utf-8") as f:
-        report = verify_lines(f)
+        report = verify_lines(f, evidence, args.as_of)
     _print_audit(report)
     return 0 if report.passed else 1
 
@@ -286,6 +290,10 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="auditor tools").add_subparsers(dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="replay a ledger.jsonl export")
     verify.add_argument("file")
+    verify.add_argument("--decisions", help="decisions.jsonl: decide every grant again from its recorded inputs")
+    verify.add_argument("--policies", help="the folder of policy files the decisions name by version")
+    verify.add_argument("--donations", help="donations.jsonl: the donors' intents")
+    verify.add_argument("--as-of", help="replay only entries up to this date or time (ISO)")
     verify.set_defaults(func=cmd_audit_verify)
     export = audit.add_parser("export", help="export the live ledger (DATABASE_URL) as ledger.jsonl")
     export.add_argument("--out", required=True)

@@ -24,13 +24,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from contracts.reviews import ClockTicked
 from deploy.local import free_port, signing_keys
-from services.audit.verify import AuditReport, verify_lines
+from services.audit.verify import AuditReport, load_evidence, verify_lines
 from services.demo.bank import BankSimulator
 from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season, replacement_card
 from services.reports import outputs
 from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.shared.authority import Authority
+from services.shared.policy import BUNDLED_POLICIES
 from services.shared.settings import Settings
 from services.system import ServiceProcesses, prepare_broker
 
@@ -188,11 +189,14 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         rows = await outputs.decision_rows(conn)
         outputs.write_decisions(out / "decisions.csv", rows)
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl")
+        await outputs.write_decision_events(conn, out / "decisions.jsonl")
+        await outputs.write_donations(conn, out / "donations.jsonl")
         await outputs.write_reports(conn, out / "reports", authority.tree, YEAR)
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), bank.stop(), publishers.stop(), return_exceptions=True)
+    evidence = load_evidence(str(out / "decisions.jsonl"), str(BUNDLED_POLICIES), str(out / "donations.jsonl"))
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
-        audit = verify_lines(f)
+        audit = verify_lines(f, evidence)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
     return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit)

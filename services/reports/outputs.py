@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import asyncpg
 
+from contracts.envelope import Envelope
 from services.disbursement.ledger import export_line
 from services.reports.annexes import ANNEXES
 from services.reports.queries import report_rows
@@ -46,6 +48,31 @@ async def write_ledger(conn: asyncpg.Connection, path: Path) -> int:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(export_line(row).to_json() + "\n")
+    return len(rows)
+
+
+async def write_decision_events(conn: asyncpg.Connection, path: Path) -> int:
+    """`decisions.jsonl`: every decision verification recorded, as the CloudEvent it published
+    (v2, with the inputs it was decided on), in the order recorded."""
+    rows = await conn.fetch("SELECT event_id, type, data, recorded_at FROM verification.events "
+                            "WHERE type LIKE 'cn.jinqiu.application.verified.%' "
+                            "OR type LIKE 'cn.jinqiu.application.rejected.%' ORDER BY position")
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            data = row["data"] if isinstance(row["data"], dict) else json.loads(row["data"])
+            envelope = Envelope(id=str(row["event_id"]), source="/jinqiu/verification", type=row["type"],
+                                subject=data["application_id"], time=row["recorded_at"], data=data)
+            f.write(envelope.to_json() + "\n")
+    return len(rows)
+
+
+async def write_donations(conn: asyncpg.Connection, path: Path) -> int:
+    """`donations.jsonl`: each donation's fund account and its donor's intent, for the auditor."""
+    rows = await conn.fetch("SELECT account, org_codes, stages, per_student_cap_fen FROM disbursement.donations "
+                            "ORDER BY donation_id")
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(dict(row), ensure_ascii=False) + "\n")
     return len(rows)
 
 

@@ -95,6 +95,8 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         last_decision = time.monotonic()
         outputs.write_decisions(out / "decisions.csv", await outputs.decision_rows(conn))
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl")
+        await outputs.write_decision_events(conn, out / "decisions.jsonl")
+        await outputs.write_donations(conn, out / "donations.jsonl")
         await outputs.write_reports(conn, out / "reports", authority.tree, today.year)
     finally:
         await conn.close()

@@ -111,6 +111,9 @@ def parse_policy(text: str) -> Policy:
     return Policy.model_validate({**raw, "version": f"{raw.get('policy')}@{digest[:12]}"})
 
 
+BUNDLED_POLICIES = Path(str(resources.files("services.verification") / "policies"))
+
+
 def load_policy(name_or_path: str) -> Policy:
     """A bundled policy by name (`anhui-2023`) or a JSON file by path."""
     path = Path(name_or_path)

@@ -121,7 +121,7 @@ def decision_inputs(app: ApplicationSubmitted, facts: HouseholdFacts) -> Decisio
     """The snapshot a decision records of what it was made on."""
     s = app.student
     return DecisionInputs(
-        category=app.category, program=app.program, stage=s.stage, school_tier=s.school_tier,
+        student_key=app.student_key, campaign_year=app.campaign_year, category=app.category, program=app.program, stage=s.stage, school_tier=s.school_tier,
         new_entrant=s.new_entrant, graduation_year=s.graduation_year, tuition_invoice_fen=app.tuition_invoice_fen,
         documents=tuple(sorted({d.kind for d in app.documents})), relative_of_staff=app.relative_of_staff,
         hardship_file=facts.hardship_file, hardship_file_in_scope=facts.file_in_scope,

@@ -127,3 +127,26 @@ def test_reports_add_up_to_the_ledger(demo_out):
     assert round(activity[-1][5] * 100) == paid
     employment = list(load_workbook(demo_out / "reports" / reports[2]).active.iter_rows(values_only=True))
     assert employment[-1][2] == len(generate(N, SEED).graduate_ids)
+
+
+def test_the_auditor_decides_every_grant_again_from_the_decisions_and_policies(demo_out, tmp_path):
+    policies = str(Path(__file__).parents[2] / "services" / "verification" / "policies")
+    evidence = ["--decisions", str(demo_out / "decisions.jsonl"), "--policies", policies,
+                "--donations", str(demo_out / "donations.jsonl")]
+    ok = subprocess.run([*JINQIU, "audit", "verify", str(demo_out / "ledger.jsonl"), *evidence],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout
+    decisions = [json.loads(line) for line in (demo_out / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    granted = {json.loads(line)["data"]["application_id"]
+               for line in (demo_out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+               if json.loads(line)["data"]["kind"] == "grant"}
+    capped = next(e for e in decisions if e["type"].endswith("verified.v2") and e["data"]["application_id"] in granted
+                  and e["data"]["rule_id"].endswith("basic_education")  # tuition as invoiced, capped
+                  and e["data"]["inputs"]["tuition_invoice_fen"] and e["data"]["amount_fen"])
+    capped["data"]["inputs"]["tuition_invoice_fen"] = capped["data"]["amount_fen"] - 1  # the grant is now too large
+    (tmp_path / "decisions.jsonl").write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in decisions) + "\n",
+                                              encoding="utf-8")
+    evidence[1] = str(tmp_path / "decisions.jsonl")
+    bad = subprocess.run([*JINQIU, "audit", "verify", str(demo_out / "ledger.jsonl"), *evidence],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "larger than its rule allows" in bad.stdout

@@ -1,0 +1,64 @@
+"""The auditor decides every grant again from its decision's inputs and the policy version it
+names: a grant larger than its rule allows, a second aid to one student in a year, a donation
+paying outside its intent, or a grant with no approval behind it each fail the audit."""
+
+from services.audit.rederive import Intent
+from services.audit.verify import Evidence, verify_lines
+from services.shared.policy import load_book
+from tests.unit.test_audit_verify import ALLOC, grant, ledger
+
+POLICY = load_book("anhui-2023").find("341602", 2023)
+DONATION = ("donor:d1", "fund:donation:d1", 500_000, "donation", None, None)
+
+
+def approval(app: str, amount: int, student: str = "s-1", program: str = "enrolment_aid", invoice: int = 200_000,
+             sources=("central", "donation")) -> dict:
+    inputs = {"student_key": student, "campaign_year": 2023, "category": "archived_family", "program": program,
+              "stage": "primary", "school_tier": None, "new_entrant": False, "tuition_invoice_fen": invoice,
+              "authorization_signed": True, "authorization_complete": True}
+    return {"type": "cn.jinqiu.application.verified.v2",
+            "data": {"application_id": app, "org_code": "341602", "amount_fen": amount, "fund_sources": list(sources),
+                     "stage": "primary", "rule_id": "ah2023.archived.basic_education",
+                     "policy_version": POLICY.version, "bank_card": "x", "inputs": inputs}}
+
+
+def audit(transfers, approvals, intents=None) -> list[str]:
+    from services.audit.rederive import approvals as by_application
+
+    evidence = Evidence(by_application(approvals), {POLICY.version: POLICY}, intents or {})
+    return verify_lines(ledger(*transfers), evidence).violations
+
+
+def test_grants_that_their_rules_allow_pass():
+    assert audit([ALLOC, grant("a1", 150_000)], [approval("a1", 150_000, invoice=150_000)]) == []
+
+
+def test_a_grant_larger_than_its_rule_allows_fails():
+    violations = audit([ALLOC, grant("a1", 200_000)], [approval("a1", 200_000, invoice=120_000)])
+    assert any("larger than its rule allows" in v for v in violations)
+
+
+def test_a_grant_without_an_approval_or_for_another_amount_fails():
+    assert any("without an approval" in v for v in audit([ALLOC, grant("a1")], []))
+    assert any("approved 100000" in v for v in audit([ALLOC, grant("a1", 200_000)], [approval("a1", 100_000)]))
+
+
+def test_a_second_aid_to_one_student_in_a_year_fails_across_exclusive_programs():
+    approvals = [approval("a1", 100_000, invoice=100_000), approval("a2", 100_000, invoice=100_000, program="dream_plan")]
+    violations = audit([ALLOC, grant("a1", 100_000), grant("a2", 100_000)], approvals)
+    assert any("aided 2 times" in v for v in violations)
+
+
+def test_a_donation_pays_only_whom_its_donor_allowed():
+    paid = [DONATION, grant("a1", 150_000, fund="fund:donation:d1")]
+    allowed = {"fund:donation:d1": Intent(("341602",), ("primary",), 200_000)}
+    elsewhere = {"fund:donation:d1": Intent(("341623",), (), None)}
+    assert audit(paid, [approval("a1", 150_000, invoice=150_000)], allowed) == []
+    assert any("outside its donor's intent" in v for v in audit(paid, [approval("a1", 150_000, invoice=150_000)],
+                                                                   elsewhere))
+
+
+def test_the_audit_can_stop_at_a_date():
+    lines = ledger(ALLOC, grant("a1"))
+    assert verify_lines(lines, as_of="2023-09-01").entries == 2
+    assert verify_lines(lines, as_of="2023-08-31").entries == 0
