@@ -34,6 +34,8 @@ class LedgerTransferPosted(Event):
     kind: TransferKind
     reverses: str | None
     prev_hash: str
+    recorded_at: str | None = Field(default=None, description="When it was posted, as the event's `time`; "
+                                    "inside the hash, so the time cannot be edited unnoticed")
     hash: str
 
 

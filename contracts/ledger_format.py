@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -21,6 +22,11 @@ def canonical_json(data: dict[str, Any]) -> str:
 def entry_hash(prev_hash: str, data_without_hash: dict[str, Any]) -> str:
     payload = prev_hash + canonical_json(data_without_hash)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def timestamp(moment) -> str:
+    """The one text form of a posting time inside `data` (UTC, microseconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def seal(data_without_hash: dict[str, Any]) -> dict[str, Any]:

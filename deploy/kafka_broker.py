@@ -91,6 +91,15 @@ def _properties(data: Path, port: int, controller_port: int, admin_password: str
     ])
 
 
+def cluster_id_for_kafka() -> str:
+    """A random cluster id as Kafka makes them (Uuid.randomUuid): URL-safe base64 of 16 bytes,
+    never starting with '-', which the storage tool would read as an option."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 @dataclass
 class LocalKafka:
     """One broker+controller in `workdir/kafka`, on fixed ports once chosen, so that a restart
@@ -121,7 +130,7 @@ class LocalKafka:
         (self._dir / "log4j2.properties").write_text(_LOG4J.format(log=self._dir / "server.log"))
         (self._dir / "server.properties").write_text(
             _properties(self._dir / "data", self.port, self.controller_port, self.passwords[ADMIN]))
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = cluster_id_for_kafka()
         scram = [arg for name, password in self.passwords.items()
                  for arg in ("--add-scram", f"SCRAM-SHA-256=[name={name},password={password}]")]
         subprocess.run(self._java("kafka.tools.StorageTool", "format", "-t", cluster_id,

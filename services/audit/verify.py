@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from contracts.ledger_format import GENESIS_HASH, entry_hash
 from services.audit.rederive import Intent, check
@@ -42,6 +43,8 @@ class _Replay:
         self.live_grants: dict[str, set[str]] = defaultdict(set)
         self.reversed: set[str] = set()
         self.grants: list[tuple[int, dict]] = []
+        self.hashes_wanted: dict[int, str] = {}
+        self.hashes_seen: dict[int, str] = {}
 
     def fail(self, line_no: int, message: str) -> None:
         self.report.violations.append(f"line {line_no}: {message}")
@@ -61,10 +64,18 @@ class _Replay:
         if not isinstance(data, dict) or any(f not in data for f in DATA_FIELDS):
             return self.fail(line_no, "data lacks ledger fields")
         self.report.entries += 1
+        self._check_time(line_no, event["time"], data)
         self._check_chain(line_no, data)
         self._check_amount_and_balances(line_no, data)
         self._check_grants(line_no, data)
         self.transfers[data["transfer_id"]] = data
+
+    def _check_time(self, n: int, time: str, data: dict) -> None:
+        """The event's `time` must be the posting time that the hash covers (`recorded_at`)."""
+        if data.get("recorded_at") is None:
+            return  # an entry posted before the time was hashed: nothing to hold it to
+        if _instant(time) != _instant(data["recorded_at"]):
+            self.fail(n, f"event time {time} is not the posting time {data['recorded_at']} the hash covers")
 
     def _check_chain(self, n: int, data: dict) -> None:
         if data["sequence"] != self.report.entries:
@@ -75,6 +86,8 @@ class _Replay:
         if entry_hash(data["prev_hash"], body) != data["hash"]:
             self.fail(n, "hash does not match the entry's content")
         self.prev_hash = data["hash"]
+        if data["sequence"] in self.hashes_wanted:
+            self.hashes_seen[data["sequence"]] = data["hash"]
         if data["transfer_id"] in self.transfers:
             self.fail(n, f"transfer {data['transfer_id']} posted twice")
 
@@ -120,10 +133,13 @@ class Evidence:
     intents: dict[str, Intent]
 
 
-def verify_lines(lines: Iterable[str], evidence: Evidence | None = None, as_of: str | None = None) -> AuditReport:
-    """Replays the ledger (up to `as_of`, an ISO date or time, if given) and, with `evidence`,
-    decides every grant again."""
+def verify_lines(lines: Iterable[str], evidence: Evidence | None = None, as_of: str | None = None,
+                 head: tuple[int, str] | None = None) -> AuditReport:
+    """Replays the ledger (up to `as_of`, an ISO date or time, if given); with `evidence`, decides
+    every grant again; with a published `head` (sequence, hash), proves the ledger holds it."""
     replay = _Replay()
+    if head:
+        replay.hashes_wanted[head[0]] = head[1]
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -132,10 +148,28 @@ def verify_lines(lines: Iterable[str], evidence: Evidence | None = None, as_of: 
         replay.apply(n, line)
     if replay.report.entries == 0:
         replay.report.violations.append("the ledger is empty")
+    if head:
+        _check_head(replay, *head)
     if evidence is not None:
         replay.report.violations += check(replay.grants, replay.reversed, evidence.decisions, evidence.policies,
                                           evidence.intents)
     return replay.report
+
+
+def _check_head(replay: _Replay, sequence: int, hash_: str) -> None:
+    """A ledger cut short, or rewritten up to the published head, does not hold the head."""
+    if replay.report.entries < sequence:
+        replay.report.violations.append(
+            f"the ledger is cut short: {replay.report.entries} entries, the published head is at {sequence}")
+    elif replay.hashes_seen.get(sequence) != hash_:
+        replay.report.violations.append(f"entry {sequence} does not carry the published head's hash")
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
 
 
 def _end_of(as_of: str) -> str:

@@ -92,8 +92,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         console.print("[red]--decisions and --policies go together (error code: evidence_incomplete)[/red]")
         return 2
     evidence = load_evidence(args.decisions, args.policies, args.donations) if args.decisions else None
+    head = None
+    if args.head:
+        sequence, _, hash_ = args.head.partition(":")
+        if not sequence.isdigit() or len(hash_) != 64:
+            console.print("[red]--head is SEQUENCE:HASH, as ledger.head.json gives it (error code: head_invalid)[/red]")
+            return 2
+        head = (int(sequence), hash_)
     with open(args.file, encoding="utf-8") as f:
-        report = verify_lines(f, evidence, args.as_of)
+        report = verify_lines(f, evidence, args.as_of, head)
     _print_audit(report)
     return 0 if report.passed else 1
 
@@ -294,6 +301,8 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--policies", help="the folder of policy files the decisions name by version")
     verify.add_argument("--donations", help="donations.jsonl: the donors' intents")
     verify.add_argument("--as-of", help="replay only entries up to this date or time (ISO)")
+    verify.add_argument("--head", help="the published ledger head, SEQUENCE:HASH (ledger.head.json): "
+                                       "proves the ledger is not cut short or rewritten up to it")
     verify.set_defaults(func=cmd_audit_verify)
     export = audit.add_parser("export", help="export the live ledger (DATABASE_URL) as ledger.jsonl")
     export.add_argument("--out", required=True)

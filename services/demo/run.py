@@ -196,7 +196,8 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await conn.close()
         await asyncio.gather(services.stop(), bank.stop(), publishers.stop(), return_exceptions=True)
     evidence = load_evidence(str(out / "decisions.jsonl"), str(BUNDLED_POLICIES), str(out / "donations.jsonl"))
+    head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
-        audit = verify_lines(f, evidence)
+        audit = verify_lines(f, evidence, head=(head["sequence"], head["hash"]))
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
     return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit)

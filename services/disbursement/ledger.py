@@ -14,7 +14,7 @@ import asyncpg
 
 from contracts.envelope import Envelope
 from contracts.ledger import LedgerTransferPosted
-from contracts.ledger_format import LEDGER_SOURCE, seal
+from contracts.ledger_format import LEDGER_SOURCE, seal, timestamp
 from services.disbursement.domain import DonationIntent, Transfer
 from services.shared import outbox
 
@@ -80,7 +80,7 @@ async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Env
             "sequence": sequence, "transfer_id": t.transfer_id, "debit_account": t.debit_account,
             "credit_account": t.credit_account, "amount_fen": t.amount_fen,
             "application_id": t.application_id, "kind": t.kind.value, "reverses": t.reverses,
-            "prev_hash": prev_hash,
+            "prev_hash": prev_hash, "recorded_at": timestamp(now),
         })
         event = LedgerTransferPosted.model_validate(data)
         envelope = event.to_envelope(
@@ -111,7 +111,7 @@ def export_line(row: asyncpg.Record) -> Envelope:
         "debit_account": row["debit_account"], "credit_account": row["credit_account"],
         "amount_fen": row["amount_fen"], "application_id": row["application_id"],
         "kind": row["kind"], "reverses": str(row["reverses"]) if row["reverses"] else None,
-        "prev_hash": row["prev_hash"], "hash": row["hash"],
+        "prev_hash": row["prev_hash"], "recorded_at": timestamp(row["recorded_at"]), "hash": row["hash"],
     }
     return Envelope(
         id=str(row["event_id"]), source=LEDGER_SOURCE, type=LedgerTransferPosted.type_name(),

@@ -44,10 +44,15 @@ def write_decisions(path: Path, rows: list[dict]) -> None:
 
 
 async def write_ledger(conn: asyncpg.Connection, path: Path) -> int:
-    rows = await conn.fetch("SELECT * FROM disbursement.ledger_entries ORDER BY sequence")
+    """`ledger.jsonl`, and beside it `ledger.head.json`: the sequence and hash of the head, to
+    publish (in the report to the level above) so that no later copy can be cut short unnoticed."""
+    head = await conn.fetchrow("SELECT sequence, hash FROM disbursement.ledger_head")
+    rows = await conn.fetch("SELECT * FROM disbursement.ledger_entries WHERE sequence <= $1 ORDER BY sequence",
+                            head["sequence"])
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(export_line(row).to_json() + "\n")
+    path.with_suffix(".head.json").write_text(json.dumps(dict(head)) + "\n", encoding="utf-8")
     return len(rows)
 
 

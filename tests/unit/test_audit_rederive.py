@@ -62,3 +62,32 @@ def test_the_audit_can_stop_at_a_date():
     lines = ledger(ALLOC, grant("a1"))
     assert verify_lines(lines, as_of="2023-09-01").entries == 2
     assert verify_lines(lines, as_of="2023-08-31").entries == 0
+
+
+def test_an_edited_event_time_is_caught_when_the_hash_covers_the_posting_time():
+    import json
+
+    from contracts.ledger_format import GENESIS_HASH, seal
+
+    data = seal({"sequence": 1, "transfer_id": "t1", "debit_account": "budget:central:340000",
+                 "credit_account": "fund:central:341602", "amount_fen": 100, "application_id": None,
+                 "kind": "allocation", "reverses": None, "prev_hash": GENESIS_HASH,
+                 "recorded_at": "2023-08-21T02:00:00.000000Z"})
+    event = {"specversion": "1.0", "id": "e1", "source": "/jinqiu/disbursement", "subject": "x",
+             "type": "cn.jinqiu.ledger.transfer_posted.v1", "datacontenttype": "application/json", "data": data}
+    assert verify_lines([json.dumps({**event, "time": "2023-08-21T02:00:00Z"})]).passed
+    moved = verify_lines([json.dumps({**event, "time": "2023-07-01T02:00:00Z"})])
+    assert any("posting time" in v for v in moved.violations)
+    data_moved = {**data, "recorded_at": "2023-07-01T02:00:00.000000Z"}  # both edited: the hash breaks
+    assert not verify_lines([json.dumps({**event, "time": "2023-07-01T02:00:00Z", "data": data_moved})]).passed
+
+
+def test_a_ledger_cut_short_or_rewritten_does_not_hold_the_published_head():
+    import json
+
+    lines = ledger(ALLOC, grant("a1"), grant("a2"))
+    head = (3, json.loads(lines[2])["data"]["hash"])
+    assert verify_lines(lines, head=head).passed
+    assert any("cut short" in v for v in verify_lines(lines[:2], head=head).violations)
+    rewritten = ledger(ALLOC, grant("a1"), grant("a3"))
+    assert any("published head" in v for v in verify_lines(rewritten, head=head).violations)

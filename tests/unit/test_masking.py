@@ -34,3 +34,4 @@ def test_masks_numbers_typed_with_spaces_dashes_or_full_width_digits():
 def test_leaves_amounts_dates_and_message_ids_alone():
     line = "amount 200000 on 2023-08-01 id 0-1-1795386750344 year 2023"
     assert mask_text(line) == line
+
