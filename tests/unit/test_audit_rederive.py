@@ -91,3 +91,51 @@ def test_a_ledger_cut_short_or_rewritten_does_not_hold_the_published_head():
     assert any("cut short" in v for v in verify_lines(lines[:2], head=head).violations)
     rewritten = ledger(ALLOC, grant("a1"), grant("a3"))
     assert any("published head" in v for v in verify_lines(rewritten, head=head).violations)
+
+
+def test_the_evidence_files_are_read_as_the_demo_writes_them(tmp_path):
+    import json
+    import shutil
+
+    from services.audit.verify import load_evidence
+    from services.shared.policy import BUNDLED_POLICIES
+
+    (tmp_path / "policies").mkdir()
+    shutil.copy(BUNDLED_POLICIES / "anhui-2023.json", tmp_path / "policies")
+    rejected = {"type": "cn.jinqiu.application.rejected.v2", "data": {"application_id": "a9"}}
+    (tmp_path / "decisions.jsonl").write_text(
+        "\n".join(json.dumps(e) for e in [approval("a1", 150_000, invoice=150_000), rejected]) + "\n\n")
+    (tmp_path / "donations.jsonl").write_text(json.dumps(
+        {"account": "fund:donation:d1", "org_codes": ["341602"], "stages": [], "per_student_cap_fen": None}) + "\n")
+    evidence = load_evidence(str(tmp_path / "decisions.jsonl"), str(tmp_path / "policies"),
+                             str(tmp_path / "donations.jsonl"))
+    assert set(evidence.decisions) == {"a1"} and set(evidence.policies) == {POLICY.version}
+    assert evidence.intents == {"fund:donation:d1": Intent(("341602",), (), None)}
+    assert load_evidence(str(tmp_path / "decisions.jsonl"), str(tmp_path / "policies"), None).intents == {}
+    report = verify_lines(ledger(ALLOC, DONATION, grant("a1", 150_000, fund="fund:donation:d1")), evidence)
+    assert report.passed, report.violations
+
+
+def test_a_decision_under_another_rule_or_policy_is_named():
+    other_rule = approval("a1", 150_000, invoice=150_000)
+    other_rule["data"]["rule_id"] = "ah2023.something.else"
+    assert any("the policy gives ah2023.archived.basic_education" in v
+               for v in audit([ALLOC, grant("a1", 150_000)], [other_rule]))
+    unknown_policy = approval("a1", 150_000, invoice=150_000)
+    unknown_policy["data"]["policy_version"] = "anhui-2023@000000000000"
+    assert any("is not among the policies given" in v for v in audit([ALLOC, grant("a1", 150_000)], [unknown_policy]))
+    no_inputs = approval("a1", 150_000)
+    no_inputs["data"]["inputs"] = None
+    assert any("records no inputs" in v for v in audit([ALLOC, grant("a1", 150_000)], [no_inputs]))
+    wrong_fund = approval("a1", 150_000, invoice=150_000, sources=("provincial",))
+    assert any("not a source its decision allows" in v for v in audit([ALLOC, grant("a1", 150_000)], [wrong_fund]))
+
+
+def test_the_entitlement_follows_the_rule_kind():
+    from services.audit.rederive import entitlement
+
+    base = {"category": "archived_family", "program": "enrolment_aid", "stage": "primary", "new_entrant": False}
+    assert entitlement(POLICY, {**base, "tuition_invoice_fen": 150_000}) == ("ah2023.archived.basic_education", 150_000)
+    assert entitlement(POLICY, {**base, "tuition_invoice_fen": 900_000}) == ("ah2023.archived.basic_education", 200_000)
+    assert entitlement(POLICY, {**base, "category": "graduate", "program": "sunshine_employment",
+                                "stage": "undergraduate"}) == ("ah2023.sunshine_employment.graduate", 0)

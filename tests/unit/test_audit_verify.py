@@ -67,3 +67,42 @@ def test_a_reversed_grant_may_be_issued_again():
 def test_float_amounts_and_empty_ledgers_fail():
     assert not verify_lines(ledger(ALLOC, tamper=(1, {"amount_fen": 5000.0}))).passed
     assert not verify_lines([]).passed
+
+
+def test_what_is_not_a_ledger_event_is_named_by_line():
+    good = ledger(ALLOC)[0]
+    not_json = verify_lines(["{nope"])
+    not_cloudevent = verify_lines([json.dumps({"id": "x", "data": {}})])
+    wrong_version = verify_lines([good.replace('"specversion": "1.0"', '"specversion": "0.3"')])
+    no_fields = verify_lines([json.dumps({**json.loads(good), "data": {"sequence": 1}})])
+    assert not_json.violations[0].startswith("line 1: not JSON")
+    assert "not a CloudEvents 1.0 event" in not_cloudevent.violations[0]
+    assert "not a CloudEvents 1.0 event" in wrong_version.violations[0]
+    assert "data lacks ledger fields" in no_fields.violations[0]
+    assert (not_json.entries, no_fields.entries) == (0, 0)
+
+
+def test_every_red_line_of_grants_and_reversals_is_named():
+    wrong_account = ("fund:central:341602", "recipient:other", 100, "grant", "a1", None)
+    report = verify_lines(ledger(ALLOC, wrong_account))
+    assert report.violations == ["line 2: grant must credit recipient:<application_id>"]
+    orphan = verify_lines(ledger(ALLOC, ("recipient:a1", "fund:central:341602", 100, "reversal", "a1", 0),
+                                 tamper=(2, {})))
+    assert any("does not mirror" in v or "overdrawn" in v for v in orphan.violations)
+    twice = ("recipient:a1", "fund:central:341602", 200_000, "reversal", "a1", 1)
+    report = verify_lines(ledger(ALLOC, grant("a1"), twice, twice))
+    assert any("already reversed" in v for v in report.violations) and report.reversals == 2
+    settlement_naming = ("recipient:a1", "bank:settled", 200_000, "settlement", "a1", 1)
+    report = verify_lines(ledger(ALLOC, grant("a1"), settlement_naming))
+    assert report.violations == ["line 3: settlement entry must not name reverses"]
+    assert report.grants == 1 and report.balances["bank:settled"] == 200_000
+
+
+def test_a_transfer_posted_twice_and_a_broken_link_are_named():
+    lines = ledger(ALLOC, grant("a1"))
+    replayed = json.loads(lines[1])
+    replayed["data"]["sequence"] = 3
+    report = verify_lines([*lines, json.dumps(replayed)])
+    assert any("posted twice" in v for v in report.violations)
+    assert any("prev_hash does not match" in v for v in report.violations)
+    assert report.entries == 3 and report.fund_balances() == {"fund:central:341602": 300_000 - 200_000}

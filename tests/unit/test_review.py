@@ -176,3 +176,34 @@ def test_programs_a_policy_makes_exclusive_share_one_aid_per_student_year():
     assert policy.aid_group(Program.ENROLMENT_AID) == policy.aid_group(Program.DREAM_PLAN)
     assert policy.aid_group(Program.ENROLMENT_AID) == policy.aid_group(Program.GOLDEN_BLUE_COLLAR)
     assert policy.aid_group(Program.SUNSHINE_EMPLOYMENT) != policy.aid_group(Program.ENROLMENT_AID)
+
+
+def test_a_notice_runs_the_policy_days_inclusive_and_carries_the_entitlement():
+    import datetime as dt
+
+    from services.verification.domain import notice
+
+    verified = review(application(1), FILED, BOOK.find("341602", 2023)).verified
+    published = notice(verified, dt.date(2023, 8, 21), 5)
+    assert (published.starts_on, published.ends_on) == (dt.date(2023, 8, 21), dt.date(2023, 8, 25))
+    assert (published.application_id, published.org_code, published.amount_fen, published.rule_id) == (
+        verified.application_id, verified.org_code, verified.amount_fen, verified.rule_id)
+
+
+def test_a_decision_records_exactly_what_it_was_decided_on():
+    import datetime as dt
+
+    app = application(1, tuition_invoice_fen=123_400)
+    facts = HouseholdFacts(hardship_file="open", signatories=(W,), check_passed=True, warmth_visited=True,
+                           signed_on=dt.date(2023, 7, 20), reviewed_on=dt.date(2023, 8, 21))
+    inputs = review(app, facts, BOOK.find("341602", 2023)).verified.inputs
+    assert inputs.model_dump(mode="json") == {
+        "student_key": app.student_key, "campaign_year": 2023, "category": "archived_family",
+        "program": "enrolment_aid", "stage": "senior_secondary", "school_tier": None, "new_entrant": False,
+        "graduation_year": None, "tuition_invoice_fen": 123_400,
+        "documents": sorted(d["kind"] for d in ALL_DOCUMENTS), "relative_of_staff": False,
+        "hardship_file": "open", "hardship_file_in_scope": True, "authorization_signed": True,
+        "authorization_complete": True, "authorization_signed_on": "2023-07-20", "household_check_passed": True,
+        "warmth_visited": True, "gig_worker": False, "reviewed_on": "2023-08-21"}
+    unsigned = review(app, HouseholdFacts(hardship_file="open"), BOOK.find("341602", 2023)).inputs
+    assert (unsigned.authorization_signed, unsigned.authorization_complete) == (False, False)
