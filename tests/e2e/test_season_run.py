@@ -41,6 +41,15 @@ def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoin
     assert {d["decision"] for d in decisions} <= {"approved", "rejected", "manual_review"}
     assert any(d["decision"] == "approved" and int(d["amount_fen"]) > 0 for d in decisions)
 
+    out = tmp_path / "out"
+    head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
+    policies = Path(__file__).parents[2] / "services" / "verification" / "policies"
+    audit = subprocess.run([JINQIU, "audit", "verify", str(out / "ledger.jsonl"), "--decisions",
+                            str(out / "decisions.jsonl"), "--policies", str(policies), "--donations",
+                            str(out / "donations.jsonl"), "--head", f"{head['sequence']}:{head['hash']}"],
+                           capture_output=True, text=True)
+    assert audit.returncode == 0 and "audit passed" in audit.stdout, audit.stdout
+
 
 def _create_database(endpoints, name: str) -> None:
     import asyncio
