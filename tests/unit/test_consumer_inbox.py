@@ -1,0 +1,57 @@
+"""The consume loop in memory, through a ten-line fake of the connection: an event id is applied
+once, whether it comes twice in one batch or again in a later one, and an event from a producer
+not allowed to send its type never reaches its handler."""
+
+import datetime as dt
+
+from aiokafka.structs import ConsumerRecord
+
+from contracts.reviews import ClockTicked
+from services.shared import consumer
+from services.shared.authority import Authority
+from services.shared.orgs import load_tree
+from tests.factories import TEST_KEYS
+from tests.kafka_helpers import as_union
+
+
+class FakeConnection:
+    """The inbox's one statement (claim ids not seen before), and nothing else stored."""
+
+    def __init__(self) -> None:
+        self.inbox: set[str] = set()
+        self.dead: list[str] = []
+
+    async def fetch(self, _sql: str, ids: list[str]) -> list[dict]:
+        fresh = [i for i in dict.fromkeys(ids) if i not in self.inbox]
+        self.inbox.update(fresh)
+        return [{"event_id": i} for i in fresh]
+
+    async def execute(self, _sql: str, *args) -> None:
+        self.dead.append(args[0])  # the outbox row of a dead letter: its topic
+
+
+def record(envelope, offset: int) -> ConsumerRecord:
+    return ConsumerRecord("jinqiu.clock", 0, offset, 0, 0, b"campaign", envelope.to_bytes(), None, 0, 0, [])
+
+
+async def admitted(conn, records) -> list[str]:
+    authority = Authority(load_tree(), TEST_KEYS)
+    handlers = {ClockTicked: lambda ctx, event: None}
+    found = await consumer._admit(conn, tuple(records), handlers, "/jinqiu/verification", authority, consumer.Tally())
+    return [envelope.id for _, envelope, _ in found]
+
+
+async def test_the_same_event_id_is_admitted_once_in_a_batch_and_across_batches():
+    tick = ClockTicked(today=dt.date(2023, 8, 21))
+    first, second = as_union(tick), as_union(tick)
+    conn = FakeConnection()
+    assert await admitted(conn, [record(first, 0), record(first, 1), record(second, 2)]) == [first.id, second.id]
+    assert await admitted(conn, [record(first, 0), record(second, 2)]) == []  # redelivered after a crash
+    assert conn.dead == []
+
+
+async def test_an_event_from_a_producer_not_allowed_its_type_is_a_dead_letter_not_admitted():
+    tick = ClockTicked(today=dt.date(2023, 8, 21))
+    conn = FakeConnection()
+    assert await admitted(conn, [record(as_union(tick, "340000"), 0)]) == []  # the province is not the scheduler
+    assert conn.dead == ["jinqiu.deadletter"]
