@@ -48,10 +48,9 @@ def check(grants: list[tuple[int, dict]], reversed_ids: set[str], decisions: dic
     violations = []
     live: dict[tuple[str, int, str], set[str]] = defaultdict(set)
     for line, grant in grants:
-        found = _check_grant(grant, decisions.get(grant["application_id"]), policies, intents)
-        violations += [f"line {line}: {v}" for v in found]
         decision = decisions.get(grant["application_id"])
         policy = policies.get(decision["policy_version"]) if decision else None
+        violations += [f"line {line}: {v}" for v in _check_grant(grant, decision, policy, intents)]
         if decision and decision.get("inputs") and policy and grant["transfer_id"] not in reversed_ids:
             inputs = decision["inputs"]
             live[(inputs["student_key"], inputs["campaign_year"], policy.aid_group(inputs["program"]))].add(
@@ -62,7 +61,7 @@ def check(grants: list[tuple[int, dict]], reversed_ids: set[str], decisions: dic
     return violations
 
 
-def _check_grant(grant: dict, decision: dict | None, policies: dict[str, Policy],
+def _check_grant(grant: dict, decision: dict | None, policy: Policy | None,
                  intents: dict[str, Intent]) -> list[str]:
     app = grant["application_id"]
     if decision is None:
@@ -78,7 +77,6 @@ def _check_grant(grant: dict, decision: dict | None, policies: dict[str, Policy]
         stage = (decision.get("inputs") or {}).get("stage", decision.get("stage"))
         if intent is None or not intent.allows(decision["org_code"], stage, grant["amount_fen"]):
             problems.append(f"donation {grant['debit_account']} paid {app} outside its donor's intent")
-    policy = policies.get(decision["policy_version"])
     if policy is None:
         return [*problems, f"{app}: policy {decision['policy_version']} is not among the policies given"]
     if not decision.get("inputs"):

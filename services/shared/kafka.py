@@ -10,10 +10,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 from faststream.security import BaseSecurity, SASLScram256
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
 from contracts.access import PRINCIPALS, READS, writes
 from contracts.topics import ALL_TOPICS, Topic
+from services.shared.backoff import Backoff
 from services.shared.settings import Settings, json_setting
 
 log = structlog.get_logger(__name__)
@@ -154,16 +154,19 @@ async def grant_acls(settings: Settings) -> None:
 
 async def wait_for_broker(settings: Settings, principal: str = ADMIN, timeout: float = 60.0) -> None:
     """Until the broker answers a metadata request, retrying with jittered exponential backoff."""
-    async for attempt in AsyncRetrying(wait=wait_random_exponential(multiplier=0.2, max=5),
-                                       stop=stop_after_delay(timeout), reraise=True,
-                                       retry=retry_if_exception_type(Exception)):
-        with attempt:
-            admin = AIOKafkaAdminClient(**client_options(settings, principal), request_timeout_ms=3000)
-            try:
-                await admin.start()
-                await admin.list_topics()
-            finally:
-                await admin.close()
+    deadline, backoff = asyncio.get_running_loop().time() + timeout, Backoff(cap=5.0)
+    while True:
+        admin = AIOKafkaAdminClient(**client_options(settings, principal), request_timeout_ms=3000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+        finally:
+            await admin.close()
+        await backoff.wait()
 
 
 @dataclass(frozen=True)

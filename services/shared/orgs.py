@@ -35,6 +35,10 @@ class OrgTree:
     def may_act(self, actor: str, target: str) -> bool:
         return actor in self.ancestors(target)
 
+    def on_one_line(self, a: str, b: str) -> bool:
+        """One org lies within the other's subtree (either way): a union above or below."""
+        return self.may_act(a, b) or self.may_act(b, a)
+
     def name(self, code: str) -> str:
         org = self.orgs.get(code)
         return org.name if org else code

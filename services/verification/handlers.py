@@ -166,9 +166,8 @@ def application_reviewer(book: PolicyBook):
             e.application_id,
         )
         tree = ctx.authority.tree
-        facts, today = await household_facts(
-            ctx.conn, e.household_id, e.campaign_year,
-            lambda file_org: tree.may_act(file_org, e.org_code) or tree.may_act(e.org_code, file_org))
+        facts, today = await household_facts(ctx.conn, e.household_id, e.campaign_year,
+                                              lambda file_org: tree.on_one_line(file_org, e.org_code))
         if first != e.application_id:
             outcome = ApplicationRejected(
                 application_id=e.application_id, org_code=e.org_code, reasons=(DUPLICATE_OF,),
@@ -237,8 +236,7 @@ async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
     if not await first_time(ctx, f"objection:{e.objection_id}", e):
         return
     row = await _review_row(ctx, e.application_id, "in_notice")
-    if not ctx.authority.tree.may_act(e.org_code, row["org_code"]) and not ctx.authority.tree.may_act(
-            row["org_code"], e.org_code):
+    if not ctx.authority.tree.on_one_line(e.org_code, row["org_code"]):
         raise Refused("org_out_of_scope", f"{e.org_code}无权登记{row['org_code']}申请的异议")
     await ctx.conn.execute("INSERT INTO objections VALUES ($1, $2, 'open', $3, $4)",
                            e.objection_id, e.application_id, e.org_code, e.summary)
