@@ -161,6 +161,8 @@ class ApplicationVerified(Event):
     bank_card: str
     priority: int = Field(default=0, description="Lower is paid first when funds are short (新生优先)")
     inputs: DecisionInputs | None = Field(default=None, description="What it was decided on (None: a v1 decision)")
+    attempt: int = Field(default=1, ge=1, description="Which review of the application: 1, and one more after "
+                         "each upheld appeal")
 
 
 class ApplicationRejected(Event):
@@ -176,6 +178,8 @@ class ApplicationRejected(Event):
     rule_id: str | None = Field(default=None, description="The rule the application fell under, if any")
     duplicate_of: str | None = Field(default=None, description="The first filing of this student, in log order")
     inputs: DecisionInputs | None = Field(default=None, description="What it was decided on (None: a v1 decision)")
+    attempt: int = Field(default=1, ge=1, description="Which review of the application: 1, and one more after "
+                         "each upheld appeal")
 
 
 class ManualReviewRequired(Event):
@@ -189,6 +193,8 @@ class ManualReviewRequired(Event):
     org_code: OrgCode
     reason: str
     filed_by_user: str
+    attempt: int = Field(default=1, ge=1, description="Which review of the application: 1, and one more after "
+                         "each upheld appeal")
 
 
 class ApplicationInNotice(Event):
@@ -204,3 +210,21 @@ class ApplicationInNotice(Event):
     ends_on: dt.date
     amount_fen: Fen
     rule_id: str
+    attempt: int = Field(default=1, ge=1, description="Which review of the application: 1, and one more after "
+                         "each upheld appeal")
+
+
+class GrantRevoked(Event):
+    """An approved grant withdrawn after an upheld complaint (投诉属实): what is unpaid is cancelled,
+    what is paid is reversed in the ledger by a correcting entry."""
+
+    NAME = "grant.revoked"
+    TOPIC = DECISIONS
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    org_code: OrgCode
+    complaint_id: str
+    reasons: tuple[str, ...]
+    decided_by_org: OrgCode
+    decided_by_user: str

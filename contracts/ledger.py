@@ -16,6 +16,7 @@ class TransferKind(StrEnum):
     GRANT = "grant"
     SETTLEMENT = "settlement"
     REVERSAL = "reversal"
+    REVOCATION = "revocation"  # a settled grant withdrawn (upheld complaint): now owed back, clawback:<application>
 
 
 class LedgerTransferPosted(Event):

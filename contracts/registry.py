@@ -10,12 +10,13 @@ from contracts.applications import (
     ApplicationRejected,
     ApplicationSubmitted,
     ApplicationVerified,
+    GrantRevoked,
     ManualReviewRequired,
     upcast_decision_v1_v2,
 )
 from contracts.base import Event
 from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
-from contracts.envelope import Envelope
+from contracts.envelope import TYPE_PREFIX, Envelope
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.households import (
     GigWorkerRegistered,
@@ -33,7 +34,16 @@ from contracts.ledger import (
     PaymentRequested,
     PaymentSettled,
 )
-from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
+from contracts.reviews import (
+    AppealDecided,
+    AppealFiled,
+    ClockTicked,
+    ComplaintDecided,
+    ComplaintFiled,
+    ManualReviewDecided,
+    ObjectionRaised,
+    ObjectionResolved,
+)
 
 EVENTS: tuple[type[Event], ...] = (
     ApplicationSubmitted,
@@ -51,6 +61,11 @@ EVENTS: tuple[type[Event], ...] = (
     ManualReviewDecided,
     ObjectionRaised,
     ObjectionResolved,
+    AppealFiled,
+    AppealDecided,
+    ComplaintFiled,
+    ComplaintDecided,
+    GrantRevoked,
     ClockTicked,
     FundAllocated,
     DonationReceived,
@@ -78,14 +93,22 @@ class UnknownEventType(ValueError):
 
 def decode(envelope: Envelope) -> Event:
     """The current-version event in an envelope, upcasting older versions step by step."""
-    model = BY_NAME.get(envelope.event_name)
-    if model is None or envelope.version > model.VERSION:
-        raise UnknownEventType(envelope.type)
-    data, version = dict(envelope.data), envelope.version
+    return decode_data(envelope.type, envelope.data)
+
+
+def decode_data(type_name: str, data: dict[str, Any], models: dict[str, type[Event]] = BY_NAME) -> Event:
+    """The current-version event of `type_name` (cn.jinqiu.<name>.v<n>) with this data, as published
+    or as kept in an event store (where `models` may add a service's own internal events)."""
+    name, _, version_text = type_name.removeprefix(TYPE_PREFIX).rpartition(".v")
+    model = models.get(name)
+    version = int(version_text) if version_text.isdigit() else 0
+    if model is None or not 0 < version <= model.VERSION:
+        raise UnknownEventType(type_name)
+    data = dict(data)
     while version < model.VERSION:
         try:
             data = UPCASTERS[(model.NAME, version)](data)
         except KeyError:
-            raise UnknownEventType(f"{envelope.type}: no upcaster from v{version}") from None
+            raise UnknownEventType(f"{type_name}: no upcaster from v{version}") from None
         version += 1
     return model.model_validate(data)

@@ -1,4 +1,5 @@
-"""People's acts on an application: manual review decisions and public-notice objections; the clock."""
+"""People's acts on an application: manual review decisions, public-notice objections, appeals
+against a rejection, complaints about a grant; the clock."""
 
 from __future__ import annotations
 
@@ -59,6 +60,74 @@ class ObjectionResolved(Event):
     outcome: ObjectionOutcome
     resolver_org: OrgCode
     resolver_user: str
+    note: str = ""
+
+
+class Ruling(StrEnum):
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class AppealFiled(Event):
+    """An applicant's appeal against a rejection (申诉), recorded by a union on the applicant's line."""
+
+    NAME = "appeal.filed"
+    TOPIC = REVIEWS
+    KEY_FIELD = "application_id"
+    ACTING_ORG_FIELD = "org_code"
+
+    appeal_id: str
+    application_id: str
+    org_code: OrgCode = Field(description="The union that recorded the appeal")
+    recorded_by_user: str
+    grounds: str = Field(min_length=1, max_length=1000)
+
+
+class AppealDecided(Event):
+    """Upheld: the application is reviewed again on today's facts (e.g. the missing 附件5 is now
+    signed). Dismissed: the rejection stands."""
+
+    NAME = "appeal.decided"
+    TOPIC = REVIEWS
+    KEY_FIELD = "application_id"
+    ACTING_ORG_FIELD = "decider_org"
+
+    appeal_id: str
+    application_id: str
+    ruling: Ruling
+    decider_org: OrgCode
+    decider_user: str
+    note: str = ""
+
+
+class ComplaintFiled(Event):
+    """A complaint about an approved or paid grant (投诉), e.g. a household that was not in hardship."""
+
+    NAME = "complaint.filed"
+    TOPIC = REVIEWS
+    KEY_FIELD = "application_id"
+    ACTING_ORG_FIELD = "org_code"
+
+    complaint_id: str
+    application_id: str
+    org_code: OrgCode = Field(description="The union that recorded the complaint")
+    recorded_by_user: str
+    summary: str = Field(min_length=1, max_length=1000)
+
+
+class ComplaintDecided(Event):
+    """Upheld: the grant is revoked (a correcting ledger entry if it was paid). Dismissed: it stands."""
+
+    NAME = "complaint.decided"
+    TOPIC = REVIEWS
+    KEY_FIELD = "application_id"
+    ACTING_ORG_FIELD = "decider_org"
+
+    complaint_id: str
+    application_id: str
+    ruling: Ruling
+    decider_org: OrgCode
+    decider_user: str
     note: str = ""
 
 

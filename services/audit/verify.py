@@ -120,8 +120,24 @@ class _Replay:
                 self.fail(n, "reversal does not mirror the transfer it reverses")
             self.reversed.add(data["reverses"])
             self.live_grants[original["application_id"]].discard(data["reverses"])
+        elif data["kind"] == "revocation":
+            self._check_revocation(n, data)
         elif data["reverses"] is not None:
             self.fail(n, f"{data['kind']} entry must not name reverses")
+
+    def _check_revocation(self, n: int, data: dict) -> None:
+        """A settled grant withdrawn: the same amount, from the settled account to what the
+        recipient owes back; the grant no longer counts as aid given."""
+        original = self.transfers.get(data["reverses"] or "")
+        app = data["application_id"]
+        if original is None or original["kind"] != "grant" or data["reverses"] in self.reversed:
+            return self.fail(n, f"revocation of unknown, non-grant or already undone {data['reverses']}")
+        if (original["amount_fen"], original["application_id"]) != (data["amount_fen"], app) or \
+                (data["debit_account"], data["credit_account"]) != ("bank:settled", f"clawback:{app}"):
+            self.fail(n, "revocation does not mirror the settled grant it withdraws")
+        self.report.reversals += 1
+        self.reversed.add(data["reverses"])
+        self.live_grants[app].discard(data["reverses"])
 
 
 @dataclass(frozen=True)

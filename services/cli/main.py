@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 import time
@@ -86,23 +87,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from contracts.checkpoint import head_problem
     from services.audit.verify import load_evidence, verify_lines
 
     if bool(args.decisions) != bool(args.policies):
         console.print("[red]--decisions and --policies go together (error code: evidence_incomplete)[/red]")
         return 2
     evidence = load_evidence(args.decisions, args.policies, args.donations) if args.decisions else None
-    head = None
-    if args.head:
+    head, published = None, None
+    if args.head and Path(args.head).is_file():
+        published = json.loads(Path(args.head).read_text(encoding="utf-8"))
+        head = (published["sequence"], published["hash"])
+    elif args.head:
         sequence, _, hash_ = args.head.partition(":")
         if not sequence.isdigit() or len(hash_) != 64:
-            console.print("[red]--head is SEQUENCE:HASH, as ledger.head.json gives it (error code: head_invalid)[/red]")
+            console.print("[red]--head is ledger.head.json or SEQUENCE:HASH (error code: head_invalid)[/red]")
             return 2
         head = (int(sequence), hash_)
+    if args.public_key and published is None:
+        console.print("[red]--public-key checks a signed head: give --head ledger.head.json "
+                      "(error code: head_invalid)[/red]")
+        return 2
     with open(args.file, encoding="utf-8") as f:
         report = verify_lines(f, evidence, args.as_of, head)
+    if args.public_key and (problem := head_problem(published, args.public_key)):
+        report.violations.append(problem)
     _print_audit(report)
     return 0 if report.passed else 1
+
+
+def _ledger_secret(settings: Settings) -> str | None:
+    from services.shared.settings import json_setting
+
+    return (json_setting(settings.signing_keys) or {}).get("disbursement")
+
+
+def cmd_audit_public_key(_: argparse.Namespace) -> int:
+    from contracts.checkpoint import public_key_hex
+
+    secret = _ledger_secret(Settings())
+    if secret is None:
+        console.print("[red]JINQIU_SIGNING_KEYS has no disbursement key (error code: signing_keys_missing)[/red]")
+        return 2
+    console.print(public_key_hex(secret))
+    return 0
 
 
 def cmd_audit_export(args: argparse.Namespace) -> int:
@@ -118,11 +146,45 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     async def export() -> int:
         conn = await asyncpg.connect(settings.database_url)
         try:
-            return await write_ledger(conn, Path(args.out))
+            return await write_ledger(conn, Path(args.out), _ledger_secret(settings))
         finally:
             await conn.close()
 
     console.print(f"exported {asyncio.run(export())} entries to {args.out}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Rebuild a service's projections from its events and compare digests with the live tables."""
+    import asyncpg
+
+    from services.ops.replay import REPLAYS
+    from services.shared.db import init_connection
+
+    settings = Settings()
+    if not settings.database_url:
+        console.print("[red]DATABASE_URL is not set (error code: database_url_missing)[/red]")
+        return 2
+
+    async def replay() -> list:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await init_connection(conn)
+            return await REPLAYS[args.service](conn, write=args.write)
+        finally:
+            await conn.close()
+
+    comparisons = asyncio.run(replay())
+    table = Table("table", "rows", "live digest", "replayed digest", "")
+    for c in comparisons:
+        table.add_row(c.table, str(c.rows), c.live[:16], c.replayed[:16],
+                      "[green]equal[/green]" if c.equal else "[red]DIFFERENT[/red]")
+    console.print(table)
+    different = [c.table for c in comparisons if not c.equal]
+    if different and not args.write:
+        console.print(f"[red]projections differ from their events: {', '.join(different)} "
+                      "(error code: projection_drift); `--write` rebuilds them[/red]")
+        return 1
     return 0
 
 
@@ -301,9 +363,13 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--policies", help="the folder of policy files the decisions name by version")
     verify.add_argument("--donations", help="donations.jsonl: the donors' intents")
     verify.add_argument("--as-of", help="replay only entries up to this date or time (ISO)")
-    verify.add_argument("--head", help="the published ledger head, SEQUENCE:HASH (ledger.head.json): "
+    verify.add_argument("--public-key", help="the ledger's published Ed25519 key (`jinqiu audit public-key`): "
+                                             "the head must be signed with it")
+    verify.add_argument("--head", help="the published ledger head, ledger.head.json or SEQUENCE:HASH: "
                                        "proves the ledger is not cut short or rewritten up to it")
     verify.set_defaults(func=cmd_audit_verify)
+    public_key = audit.add_parser("public-key", help="print the ledger's Ed25519 public key, to publish to auditors")
+    public_key.set_defaults(func=cmd_audit_public_key)
     export = audit.add_parser("export", help="export the live ledger (DATABASE_URL) as ledger.jsonl")
     export.add_argument("--out", required=True)
     export.set_defaults(func=cmd_audit_export)
@@ -335,6 +401,11 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_broker_setup)
     sub.add_parser("status", help="throughput, outbox backlog, consumer lag, dead letters").set_defaults(
         func=cmd_status)
+    replay = sub.add_parser("replay", help="rebuild a service's projections from its events (DATABASE_URL) "
+                                           "and compare digests with the live tables")
+    replay.add_argument("service", choices=["verification", "disbursement", "employment"])
+    replay.add_argument("--write", action="store_true", help="write the rebuilt rows over the live ones")
+    replay.set_defaults(func=cmd_replay)
     service = sub.add_parser("service", help="run one service (for several copies)")
     service.add_argument("name", choices=["intake", "verification", "disbursement", "employment"])
     service.set_defaults(func=cmd_service)

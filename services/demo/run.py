@@ -22,6 +22,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from contracts.checkpoint import head_problem, public_key_hex
 from contracts.reviews import ClockTicked
 from deploy.local import free_port, signing_keys
 from services.audit.verify import AuditReport, load_evidence, verify_lines
@@ -188,7 +189,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await services.save_metrics()
         rows = await outputs.decision_rows(conn)
         outputs.write_decisions(out / "decisions.csv", rows)
-        lines = await outputs.write_ledger(conn, out / "ledger.jsonl")
+        lines = await outputs.write_ledger(conn, out / "ledger.jsonl", json.loads(keys)["disbursement"])
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
         await outputs.write_reports(conn, out / "reports", authority.tree, YEAR)
@@ -199,5 +200,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
     head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
         audit = verify_lines(f, evidence, head=(head["sequence"], head["hash"]))
+    if problem := head_problem(head, public_key_hex(json.loads(keys)["disbursement"])):
+        audit.violations.append(problem)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
     return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit)

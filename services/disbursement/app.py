@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.applications import ApplicationVerified
+from contracts.applications import ApplicationVerified, GrantRevoked
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
 from contracts.topics import DECISIONS, FUNDS, PAYMENTS
@@ -28,6 +28,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     PaymentSettled: handlers.on_payment_settled,
                     PaymentFailed: handlers.on_payment_failed,
                     BankCardCorrected: handlers.on_bank_card_corrected,
+                    GrantRevoked: handlers.on_grant_revoked,
                 },
             ),
         ),

@@ -47,6 +47,11 @@ def recipient_account(application_id: str) -> str:
     return f"recipient:{application_id}"
 
 
+def clawback_account(application_id: str) -> str:
+    """What a recipient owes back after their settled grant was revoked."""
+    return f"clawback:{application_id}"
+
+
 def is_province(org_code: str) -> bool:
     return org_code.endswith("0000")
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import asyncpg
 
-from contracts.applications import ApplicationVerified
+from contracts.applications import ApplicationVerified, GrantRevoked
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentRequested, PaymentSettled, TransferKind
 from services.disbursement import ledger
@@ -17,6 +17,7 @@ from services.disbursement.domain import (
     allocation_debit_account,
     candidate_funds,
     choose_fund,
+    clawback_account,
     fund_account,
     recipient_account,
 )
@@ -140,7 +141,7 @@ async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed, stat
     payment = await ctx.conn.fetchrow(
         "UPDATE payments SET status = $3, reason = $4, updated_at = clock_timestamp() "
         "WHERE application_id = $1 AND grant_transfer_id = $2 AND status = 'instructed' "
-        "RETURNING amount_fen, fund_account",
+        "RETURNING amount_fen, fund_account, revoke_pending",
         e.application_id, e.transfer_id, status, getattr(e, "reason", None))
     if payment is None:
         raise Refused("unexpected_bank_result", f"{e.application_id}/{e.transfer_id}没有待银行回复的付款")
@@ -153,7 +154,11 @@ async def on_payment_settled(ctx: HandlerContext, e: PaymentSettled) -> None:
         return
     settlement = Transfer(recipient_account(e.application_id), SETTLED_ACCOUNT, payment["amount_fen"],
                           TransferKind.SETTLEMENT, application_id=e.application_id)
-    await ledger.post(ctx.conn, [settlement], ctx.envelope, ctx.authority.seal)
+    transfers = [settlement, _revocation(e.application_id, e.transfer_id, payment)] if payment["revoke_pending"] \
+        else [settlement]
+    await ledger.post(ctx.conn, transfers, ctx.envelope, ctx.authority.seal)
+    if payment["revoke_pending"]:
+        await _mark_revoked(ctx, e.application_id)
 
 
 async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
@@ -161,10 +166,47 @@ async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
     payment = await _answered(ctx, e, "failed")
     if payment is None:
         return
-    reversal = Transfer(recipient_account(e.application_id), payment["fund_account"], payment["amount_fen"],
-                        TransferKind.REVERSAL, application_id=e.application_id, reverses=e.transfer_id)
-    await ledger.post(ctx.conn, [reversal], ctx.envelope, ctx.authority.seal)
+    await ledger.post(ctx.conn, [_reversal(e.application_id, e.transfer_id, payment)], ctx.envelope,
+                      ctx.authority.seal)
+    if payment["revoke_pending"]:
+        await _mark_revoked(ctx, e.application_id)
     await pay_waiting(ctx)
+
+
+def _reversal(application_id: str, grant_id: str, payment: Mapping) -> Transfer:
+    return Transfer(recipient_account(application_id), payment["fund_account"], payment["amount_fen"],
+                    TransferKind.REVERSAL, application_id=application_id, reverses=grant_id)
+
+
+def _revocation(application_id: str, grant_id: str, payment: Mapping) -> Transfer:
+    """The correcting entry for a settled grant that was revoked: the amount paid out is now owed
+    back by the recipient; the fund is credited only when it is repaid."""
+    return Transfer(SETTLED_ACCOUNT, clawback_account(application_id), payment["amount_fen"],
+                    TransferKind.REVOCATION, application_id=application_id, reverses=grant_id)
+
+
+async def _mark_revoked(ctx: HandlerContext, application_id: str) -> None:
+    await ctx.conn.execute("UPDATE payments SET status = 'revoked', revoke_pending = false, "
+                           "updated_at = clock_timestamp() WHERE application_id = $1", application_id)
+
+
+async def on_grant_revoked(ctx: HandlerContext, e: GrantRevoked) -> None:
+    """Withdraw a grant after an upheld complaint, wherever its payment stands: unpaid or refused
+    by the bank → revoked; at the bank → revoked when the bank answers; settled → a correcting
+    revocation entry. A grant never approved for payment (nothing to pay) has nothing to undo."""
+    await ledger.lock(ctx.conn)
+    payment = await ctx.conn.fetchrow("SELECT * FROM payments WHERE application_id = $1 FOR UPDATE",
+                                      e.application_id)
+    if payment is None or payment["status"] == "revoked":
+        return
+    if payment["status"] == "instructed":
+        await ctx.conn.execute("UPDATE payments SET revoke_pending = true WHERE application_id = $1",
+                               e.application_id)
+        return
+    if payment["status"] == "settled":
+        revocation = _revocation(e.application_id, str(payment["grant_transfer_id"]), payment)
+        await ledger.post(ctx.conn, [revocation], ctx.envelope, ctx.authority.seal)
+    await _mark_revoked(ctx, e.application_id)
 
 
 async def on_bank_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:

@@ -1,6 +1,10 @@
-"""Who is tracked as a graduate, and how a graduate's status folds from progress events. Pure."""
+"""Who is tracked as a graduate, and the graduate as a fold of its stream: registered, then each
+progress report. Pure."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from contracts.applications import ApplicationSubmitted, SchoolStage
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage, GraduateRegistered
@@ -26,3 +30,33 @@ def graduate_from(app: ApplicationSubmitted, earliest_cohort: int | None) -> Gra
 def advance(current: EmploymentStage, progress: EmploymentProgressRecorded) -> EmploymentStage:
     """The furthest stage reached; a late report of an earlier stage does not move it back."""
     return max(current, progress.stage, key=STAGE_ORDER.__getitem__)
+
+
+@dataclass(frozen=True)
+class Graduate:
+    """A graduate's 实名制档案 as its stream has it; `version` is the stream's length."""
+
+    registered: GraduateRegistered
+    version: int = 1
+    stage: EmploymentStage = EmploymentStage.ENROLMENT
+    employer: str | None = None
+    history: tuple[dict, ...] = ()
+
+    @classmethod
+    def fold(cls, events: Iterable) -> Graduate:
+        stream = iter(events)
+        graduate = cls(registered=next(stream))
+        for event in stream:
+            graduate = graduate.apply(event)
+        return graduate
+
+    def apply(self, progress: EmploymentProgressRecorded) -> Graduate:
+        entry = {"stage": progress.stage.value, "on": progress.recorded_on.isoformat(), "by": progress.org_code}
+        return replace(self, version=self.version + 1, stage=advance(self.stage, progress),
+                       employer=progress.employer or self.employer, history=(*self.history, entry))
+
+    def projection(self) -> dict:
+        r = self.registered
+        return {"graduate_id": r.graduate_id, "application_id": r.application_id, "origin_org": r.origin_org,
+                "graduation_year": r.graduation_year, "status": self.stage.value, "employer": self.employer,
+                "history": list(self.history)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from contracts.applications import ApplicationSubmitted
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage
-from services.employment.domain import advance, graduate_from
+from contracts.registry import decode_data
+from services.employment.domain import Graduate, graduate_from
 from services.shared import eventstore
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
@@ -30,18 +31,24 @@ async def register_graduate(ctx: HandlerContext, e: ApplicationSubmitted, earlie
         EmploymentStage.ENROLMENT.value,
     )
     if inserted:
-        await eventstore.record(ctx.conn, f"graduate-{registered.graduate_id}", 0, [registered],
+        await eventstore.record(ctx.conn, stream_id(registered.graduate_id), 0, [registered],
                                 source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)
 
 
 async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:
-    row = await ctx.conn.fetchrow("SELECT status FROM graduates WHERE graduate_id = $1 FOR UPDATE", e.graduate_id)
-    if row is None:
+    """The report joins the graduate's stream (kept, not published again); the row follows the fold."""
+    stream = (await eventstore.load(ctx.conn, [stream_id(e.graduate_id)], decode_data)).get(stream_id(e.graduate_id))
+    if not stream:
         raise Refused("unknown_graduate", f"毕业生{e.graduate_id}尚未登记")
-    status = advance(EmploymentStage(row["status"]), e)
-    entry = [{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code}]
+    before = Graduate.fold(stream)
+    after = before.apply(e)
+    await eventstore.record(ctx.conn, stream_id(e.graduate_id), before.version, [e], source=ctx.source,
+                            cause=ctx.envelope, seal=ctx.authority.seal, publishes=lambda event: False)
+    p = after.projection()
     await ctx.conn.execute(
-        "UPDATE graduates SET status = $2, employer = COALESCE($3, employer), "
-        "history = history || $4::jsonb, updated_at = now() WHERE graduate_id = $1",
-        e.graduate_id, status.value, e.employer, entry,
-    )
+        "UPDATE graduates SET status = $2, employer = $3, history = $4::jsonb, updated_at = now() "
+        "WHERE graduate_id = $1", e.graduate_id, p["status"], p["employer"], p["history"])
+
+
+def stream_id(graduate_id: str) -> str:
+    return f"graduate-{graduate_id}"

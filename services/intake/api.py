@@ -17,11 +17,16 @@ from pydantic import BaseModel, Field
 from contracts.base import Event
 from contracts.ledger import BankCardCorrected
 from contracts.reviews import (
+    AppealDecided,
+    AppealFiled,
+    ComplaintDecided,
+    ComplaintFiled,
     ManualReviewDecided,
     ObjectionOutcome,
     ObjectionRaised,
     ObjectionResolved,
     ReviewOutcome,
+    Ruling,
 )
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.domain import ApplicationForm, BankCard
@@ -35,8 +40,10 @@ log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 STATUS_LABELS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准",
                  "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
-                 "settled": "已到账"}
-REFUSAL_STATUS = {"wrong_state": 409, "unauthenticated": 401, "application_not_found": 404, "import_not_found": 404,
+                 "settled": "已到账", "appealed": "申诉中", "appeal_dismissed": "申诉未支持", "revoked": "已撤销"}
+GRANTED = ("approved", "paid", "payment_failed", "reissued", "settled")
+REFUSAL_STATUS = {"wrong_state": 409, "appeal_not_open": 409, "complaint_not_open": 409, "complaint_open": 409,
+                  "objection_not_open": 409, "unauthenticated": 401, "application_not_found": 404, "import_not_found": 404,
                   "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
 # The database is away (restarting, failing over): nothing was stored, the client may retry.
@@ -76,6 +83,19 @@ class ObjectionForm(BaseModel):
 
 class ResolutionForm(BaseModel):
     outcome: ObjectionOutcome
+    note: str = Field(default="", max_length=500)
+
+
+class AppealForm(BaseModel):
+    grounds: str = Field(min_length=1, max_length=1000, description="申诉理由（如：已补签附件5）")
+
+
+class ComplaintForm(BaseModel):
+    summary: str = Field(min_length=1, max_length=1000, description="投诉内容")
+
+
+class RulingForm(BaseModel):
+    ruling: Ruling = Field(description="upheld 支持 / dismissed 不支持")
     note: str = Field(default="", max_length=500)
 
 
@@ -167,16 +187,20 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         return JSONResponse(content=_jsonable(view))
 
     async def act(pool: asyncpg.Pool, authority: Authority, principal: Principal, application_id: str,
-                  make: Callable[[dict], Event], *, filer_may_act: bool, when: str) -> Recorded:
+                  make: Callable[[dict], Event], *, filer_may_act: bool, when: str | tuple[str, ...],
+                  check: Callable[[dict], None] = lambda view: None) -> Recorded:
         """A person's act on an application: in scope, never by its filer where it decides, and
         only in the state it belongs to (else 409: told now, rather than dropped later)."""
         view = await application_view(pool, application_id)
         if view is None:
             raise Refused("application_not_found", "未找到该申请")
         authority.require_scope(principal.org, view["org_code"])
-        if view["status"] != when:
+        allowed = (when,) if isinstance(when, str) else when
+        if view["status"] not in allowed:
+            wanted = "或".join(f"“{STATUS_LABELS[s]}”" for s in allowed)
             raise Refused("wrong_state", f"该申请当前状态为“{STATUS_LABELS.get(view['status'], view['status'])}”，"
-                                         f"只有“{STATUS_LABELS[when]}”的申请可以办理此项")
+                                         f"只有{wanted}的申请可以办理此项")
+        check(view)
         if not filer_may_act and (view["filed_by_org"], view["filed_by_user"]) == (principal.org, principal.user):
             raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
         event = make(view)
@@ -185,7 +209,8 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
                                     orgcode=principal.org, seal=authority.seal,
                                     correlationid=structlog.contextvars.get_contextvars()["correlation_id"])
         log.info("act_recorded", application_id=application_id, act=event.NAME)
-        return Recorded(application_id=application_id, event=event.NAME, id=getattr(event, "objection_id", ""))
+        act_id = next((getattr(event, f) for f in ("objection_id", "appeal_id", "complaint_id") if hasattr(event, f)), "")
+        return Recorded(application_id=application_id, event=event.NAME, id=act_id)
 
     @api.post("/v1/applications/{application_id}/objections", status_code=201, response_model=Recorded)
     async def raise_objection(application_id: str, form: ObjectionForm, principal: CurrentPrincipal,
@@ -209,6 +234,47 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         return await act(pool, authority, principal, application_id, lambda view: ManualReviewDecided(
             application_id=application_id, outcome=form.outcome, reviewer_org=principal.org,
             reviewer_user=principal.user, note=form.note), filer_may_act=False, when="manual_review")
+
+    @api.post("/v1/applications/{application_id}/appeals", status_code=201, response_model=Recorded)
+    async def file_appeal(application_id: str, form: AppealForm, principal: CurrentPrincipal, pool: PoolDep,
+                          authority: AuthorityDep) -> Recorded:
+        """申诉: the applicant contests a rejection; a union on the application's line records it."""
+        return await act(pool, authority, principal, application_id, lambda view: AppealFiled(
+            appeal_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
+            recorded_by_user=principal.user, grounds=form.grounds), filer_may_act=True,
+            when=("rejected", "appeal_dismissed"))
+
+    @api.post("/v1/applications/{application_id}/appeals/{appeal_id}/decision", status_code=201,
+              response_model=Recorded)
+    async def decide_appeal(application_id: str, appeal_id: str, form: RulingForm, principal: CurrentPrincipal,
+                            pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        """Upheld: the application is reviewed again on today's facts. Not by its filer."""
+        return await act(pool, authority, principal, application_id, lambda view: AppealDecided(
+            appeal_id=appeal_id, application_id=application_id, ruling=form.ruling, decider_org=principal.org,
+            decider_user=principal.user, note=form.note), filer_may_act=False, when="appealed",
+            check=lambda view: _require_open(view, "appeal", appeal_id))
+
+    @api.post("/v1/applications/{application_id}/complaints", status_code=201, response_model=Recorded)
+    async def file_complaint(application_id: str, form: ComplaintForm, principal: CurrentPrincipal,
+                             pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        """投诉 about an approved or paid grant."""
+        def none_open(view: dict) -> None:
+            if view["open_complaints"]:
+                raise Refused("complaint_open", "该申请已有待处理的投诉，请先处理")
+        return await act(pool, authority, principal, application_id, lambda view: ComplaintFiled(
+            complaint_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
+            recorded_by_user=principal.user, summary=form.summary), filer_may_act=True, when=GRANTED,
+            check=none_open)
+
+    @api.post("/v1/applications/{application_id}/complaints/{complaint_id}/decision", status_code=201,
+              response_model=Recorded)
+    async def decide_complaint(application_id: str, complaint_id: str, form: RulingForm,
+                               principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        """Upheld: the grant is revoked; paid money is reversed by a correcting ledger entry. Not by its filer."""
+        return await act(pool, authority, principal, application_id, lambda view: ComplaintDecided(
+            complaint_id=complaint_id, application_id=application_id, ruling=form.ruling,
+            decider_org=principal.org, decider_user=principal.user, note=form.note), filer_may_act=False,
+            when=GRANTED, check=lambda view: _require_open(view, "complaint", complaint_id))
 
     @api.post("/v1/imports", status_code=201)
     async def post_import(file: UploadFile, principal: CurrentPrincipal, pool: PoolDep,
@@ -254,6 +320,16 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         return {"status": "ok"}
 
     return api
+
+
+def _require_open(view: dict, kind: str, act_id: str) -> None:
+    """The appeal or complaint `act_id` was filed on this application and is not decided yet."""
+    history = view["history"]
+    filed = {e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_filed"}
+    decided = {e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_decided"}
+    if act_id not in filed - decided:
+        label = {"appeal": "申诉", "complaint": "投诉"}[kind]
+        raise Refused(f"{kind}_not_open", f"{label}{act_id}不存在或已处理")
 
 
 def _not_found() -> JSONResponse:

@@ -7,10 +7,19 @@ from contracts.applications import (
     ApplicationRejected,
     ApplicationSubmitted,
     ApplicationVerified,
+    GrantRevoked,
     ManualReviewRequired,
 )
 from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled
-from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
+from contracts.reviews import (
+    AppealDecided,
+    AppealFiled,
+    ComplaintDecided,
+    ComplaintFiled,
+    ManualReviewDecided,
+    ObjectionRaised,
+    ObjectionResolved,
+)
 from contracts.topics import APPLICATIONS, DECISIONS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
 from services.shared.runtime import ServiceRuntime, Subscription
@@ -35,6 +44,11 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     ManualReviewDecided: handlers.follow(handlers.review_decided),
                     ObjectionRaised: handlers.follow(handlers.objection_raised),
                     ObjectionResolved: handlers.follow(handlers.objection_resolved),
+                    AppealFiled: handlers.follow(handlers.appeal_filed),
+                    AppealDecided: handlers.follow(handlers.appeal_decided),
+                    ComplaintFiled: handlers.follow(handlers.complaint_filed),
+                    ComplaintDecided: handlers.follow(handlers.complaint_decided),
+                    GrantRevoked: handlers.follow(handlers.revoked),
                     LedgerTransferPosted: handlers.follow(handlers.transferred),
                     BankCardCorrected: handlers.follow(handlers.card_corrected),
                     PaymentSettled: handlers.follow(handlers.settled),

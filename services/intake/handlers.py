@@ -15,10 +15,20 @@ from contracts.applications import (
     ApplicationRejected,
     ApplicationSubmitted,
     ApplicationVerified,
+    GrantRevoked,
     ManualReviewRequired,
 )
 from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
-from contracts.reviews import ManualReviewDecided, ObjectionRaised, ObjectionResolved
+from contracts.reviews import (
+    AppealDecided,
+    AppealFiled,
+    ComplaintDecided,
+    ComplaintFiled,
+    ManualReviewDecided,
+    ObjectionRaised,
+    ObjectionResolved,
+    Ruling,
+)
 from services.intake.domain import ApplicationForm, submit
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
@@ -87,13 +97,19 @@ _PLACEHOLDER = """
     INSERT INTO applications (application_id, submission_id, org_code, status)
     VALUES ($1, $1, '', 'submitted') ON CONFLICT (application_id) DO NOTHING
 """
-STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "paid", "payment_failed",
-                "reissued", "settled"]
+# Within one review attempt; a decision of a later attempt (after an upheld appeal) starts over.
+STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "appealed", "appeal_dismissed",
+                "paid", "payment_failed", "reissued", "settled", "revoked"]
 _FOLLOW = """
-    UPDATE applications SET status = CASE WHEN array_position($6::text[], $2) >= array_position($6::text[], status)
-                                          THEN $2 ELSE status END,
+    UPDATE applications SET status = CASE
+            WHEN $2::text IS NULL OR $9::int < attempt THEN status
+            WHEN $9::int > attempt THEN $2
+            WHEN array_position($6::text[], $2) >= array_position($6::text[], status) THEN $2
+            ELSE status END,
+        attempt = greatest(attempt, coalesce($9::int, attempt)),
         history = history || $3::jsonb, amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons),
-        notice_ends_on = COALESCE($7, notice_ends_on), open_objections = greatest(open_objections + $8, 0)
+        notice_ends_on = COALESCE($7, notice_ends_on), open_objections = greatest(open_objections + $8, 0),
+        open_complaints = greatest(open_complaints + $10::int, 0)
     WHERE application_id = $1
 """
 
@@ -107,6 +123,8 @@ class Step:
     fields: dict
     notice_ends_on: dt.date | None = None
     objections: int = 0  # change in open objections
+    attempt: int | None = None  # the review attempt a decision belongs to
+    complaints: int = 0  # change in open complaints
 
 
 def follow(describe: Callable[[Any], Step | None]) -> Many:
@@ -120,7 +138,8 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
             entry = {"status": step.status} if step.status else {}
             entry |= {**step.fields, "at": ctx.envelope.time.isoformat()}
             rows.append((step.application_id, step.status, [entry], step.fields.get("amount_fen"),
-                         step.fields.get("reasons"), STATUS_ORDER, step.notice_ends_on, step.objections))
+                         step.fields.get("reasons"), STATUS_ORDER, step.notice_ends_on, step.objections,
+                         step.attempt, step.complaints))
         if rows:
             conn = items[0][0].conn
             await conn.executemany(_PLACEHOLDER, [(row[0],) for row in rows])
@@ -130,13 +149,13 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
 
 
 def manual_review_required(e: ManualReviewRequired) -> Step:
-    return Step(e.application_id, "manual_review", {"reasons": [e.reason]})
+    return Step(e.application_id, "manual_review", {"reasons": [e.reason]}, attempt=e.attempt)
 
 
 def in_notice(e: ApplicationInNotice) -> Step:
     return Step(e.application_id, "in_notice", {"amount_fen": e.amount_fen, "rule_id": e.rule_id,
                 "notice_from": e.starts_on.isoformat(), "notice_until": e.ends_on.isoformat()},
-                notice_ends_on=e.ends_on)
+                notice_ends_on=e.ends_on, attempt=e.attempt)
 
 
 def review_decided(e: ManualReviewDecided) -> Step:
@@ -156,11 +175,39 @@ def objection_resolved(e: ObjectionResolved) -> Step:
 
 
 def verified(e: ApplicationVerified) -> Step:
-    return Step(e.application_id, "approved", {"amount_fen": e.amount_fen, "rule_id": e.rule_id})
+    return Step(e.application_id, "approved", {"amount_fen": e.amount_fen, "rule_id": e.rule_id}, attempt=e.attempt)
 
 
 def rejected(e: ApplicationRejected) -> Step:
-    return Step(e.application_id, "rejected", {"reasons": list(e.reasons), "duplicate_of": e.duplicate_of})
+    return Step(e.application_id, "rejected", {"reasons": list(e.reasons), "duplicate_of": e.duplicate_of},
+                attempt=e.attempt)
+
+
+def appeal_filed(e: AppealFiled) -> Step:
+    return Step(e.application_id, "appealed", {"event": "appeal_filed", "appeal_id": e.appeal_id, "by": e.org_code,
+                "user": e.recorded_by_user, "grounds": e.grounds})
+
+
+def appeal_decided(e: AppealDecided) -> Step:
+    """Dismissed: the rejection stands. Upheld: the review's next attempt sets the status."""
+    return Step(e.application_id, "appeal_dismissed" if e.ruling is Ruling.DISMISSED else None,
+                {"event": "appeal_decided", "appeal_id": e.appeal_id, "ruling": e.ruling.value,
+                 "by": e.decider_org, "user": e.decider_user, "note": e.note})
+
+
+def complaint_filed(e: ComplaintFiled) -> Step:
+    return Step(e.application_id, None, {"event": "complaint_filed", "complaint_id": e.complaint_id,
+                "by": e.org_code, "user": e.recorded_by_user, "summary": e.summary}, complaints=1)
+
+
+def complaint_decided(e: ComplaintDecided) -> Step:
+    return Step(e.application_id, None, {"event": "complaint_decided", "complaint_id": e.complaint_id,
+                "ruling": e.ruling.value, "by": e.decider_org, "user": e.decider_user, "note": e.note},
+                complaints=-1)
+
+
+def revoked(e: GrantRevoked) -> Step:
+    return Step(e.application_id, "revoked", {"reasons": list(e.reasons), "complaint_id": e.complaint_id})
 
 
 def transferred(e: LedgerTransferPosted) -> Step | None:
@@ -182,7 +229,7 @@ def failed(e: PaymentFailed) -> Step:
 
 
 VIEW_COLUMNS = ("application_id, submission_id, org_code, status, amount_fen, reasons, history, submitted_at, "
-                "filed_by_org, filed_by_user, open_objections, notice_ends_on")
+                "filed_by_org, filed_by_user, open_objections, notice_ends_on, attempt, open_complaints")
 
 
 async def application_view(pool: asyncpg.Pool, application_id: str) -> dict | None:
@@ -195,9 +242,11 @@ async def application_view(pool: asyncpg.Pool, application_id: str) -> dict | No
 
 
 async def review_queue(pool: asyncpg.Pool, orgs: list[str]) -> list[dict]:
-    """What waits for a person within these orgs: manual reviews, and notices with open objections."""
+    """What waits for a person within these orgs: manual reviews, notices with open objections,
+    appeals, and complaints about grants."""
     rows = await pool.fetch(
         f"SELECT {VIEW_COLUMNS} FROM applications WHERE org_code = ANY($1) AND "
-        "(status = 'manual_review' OR (status = 'in_notice' AND open_objections > 0)) ORDER BY submitted_at",
+        "(status IN ('manual_review', 'appealed') OR (status = 'in_notice' AND open_objections > 0) "
+        "OR open_complaints > 0) ORDER BY submitted_at",
         orgs)
     return [dict(r) for r in rows]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 
+from contracts.checkpoint import signed_head
 from contracts.envelope import Envelope
+from contracts.ledger_format import timestamp
 from services.disbursement.ledger import export_line
 from services.reports.annexes import ANNEXES
 from services.reports.queries import report_rows
@@ -43,16 +46,20 @@ def write_decisions(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-async def write_ledger(conn: asyncpg.Connection, path: Path) -> int:
+async def write_ledger(conn: asyncpg.Connection, path: Path, ledger_secret: str | None = None) -> int:
     """`ledger.jsonl`, and beside it `ledger.head.json`: the sequence and hash of the head, to
-    publish (in the report to the level above) so that no later copy can be cut short unnoticed."""
+    publish (in the report to the level above) so that no later copy can be cut short unnoticed;
+    signed with the ledger key (contracts/checkpoint.py) when disbursement's secret is given."""
     head = await conn.fetchrow("SELECT sequence, hash FROM disbursement.ledger_head")
     rows = await conn.fetch("SELECT * FROM disbursement.ledger_entries WHERE sequence <= $1 ORDER BY sequence",
                             head["sequence"])
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(export_line(row).to_json() + "\n")
-    path.with_suffix(".head.json").write_text(json.dumps(dict(head)) + "\n", encoding="utf-8")
+    published = dict(head)
+    if ledger_secret:
+        published = signed_head(head["sequence"], head["hash"], timestamp(datetime.now(UTC)), ledger_secret)
+    path.with_suffix(".head.json").write_text(json.dumps(published) + "\n", encoding="utf-8")
     return len(rows)
 
 

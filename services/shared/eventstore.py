@@ -48,10 +48,12 @@ async def append(
     orgcode: str | None = None,
     correlationid: str | None = None,
     flows: Sequence[Flow] | None = None,
+    publishes: Callable[[Event], bool] = lambda event: True,
 ) -> list[Envelope]:
-    """Append each (stream, version it gets, event) and queue it for publishing, each envelope
-    signed by `seal` (the service's own key). `flows`, one per item, carry each item on in its
-    own business flow (correlation id and trace context) where one cause decides many."""
+    """Append each (stream, version it gets, event) and queue those that `publishes` for
+    publishing (the others, facts received or internal, are only kept in the stream), each
+    envelope signed by `seal` (the service's own key). `flows`, one per item, carry each item
+    on in its own business flow (correlation id and trace context) where one cause decides many."""
     flows = flows or [Flow(correlationid or (cause.correlationid if cause else None), outbox.headers_now())] * len(items)
     envelopes = [
         seal(event.to_envelope(
@@ -64,18 +66,31 @@ async def append(
     ]
     if not items:
         return envelopes
+    published = [(event, env, flow) for (_, _, event), env, flow in zip(items, envelopes, flows, strict=True)
+                 if publishes(event)]
     try:
         await conn.execute(
             _APPEND,
             [stream for stream, _, _ in items], [version for _, version, _ in items],
             [env.id for env in envelopes], [env.type for env in envelopes],
             [json.dumps(env.data, ensure_ascii=False) for env in envelopes],
-            [event.TOPIC.name for _, _, event in items], [event.key for _, _, event in items],
-            [env.to_bytes() for env in envelopes], [json.dumps(flow.headers) for flow in flows],
+            [event.TOPIC.name for event, _, _ in published], [event.key for event, _, _ in published],
+            [env.to_bytes() for _, env, _ in published], [json.dumps(flow.headers) for _, _, flow in published],
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConcurrencyError(", ".join(sorted({s for s, _, _ in items}))) from exc
     return envelopes
+
+
+async def load(conn: asyncpg.Connection, stream_ids: Sequence[str],
+               decode: Callable[[str, dict], Event]) -> dict[str, list[Event]]:
+    """The events of each stream, in order (streams with none are absent)."""
+    rows = await conn.fetch("SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1) "
+                            "ORDER BY stream_id, version", list(stream_ids))
+    streams: dict[str, list[Event]] = {}
+    for row in rows:
+        streams.setdefault(row["stream_id"], []).append(decode(row["type"], row["data"]))
+    return streams
 
 
 async def record(

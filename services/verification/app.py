@@ -12,7 +12,16 @@ from contracts.households import (
     HouseholdCheckCompleted,
     WarmthVisitRecorded,
 )
-from contracts.reviews import ClockTicked, ManualReviewDecided, ObjectionRaised, ObjectionResolved
+from contracts.reviews import (
+    AppealDecided,
+    AppealFiled,
+    ClockTicked,
+    ComplaintDecided,
+    ComplaintFiled,
+    ManualReviewDecided,
+    ObjectionRaised,
+    ObjectionResolved,
+)
 from contracts.topics import APPLICATIONS, CLOCK, HOUSEHOLDS, REVIEWS
 from services.shared.policy import load_book
 from services.shared.runtime import ServiceRuntime, Subscription
@@ -39,9 +48,13 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     WarmthVisitRecorded: handlers.on_warmth_visit,
                     GigWorkerRegistered: handlers.on_gig_worker,
                     ApplicationSubmitted: handlers.application_reviewer(book),
-                    ManualReviewDecided: handlers.on_manual_review_decided,
+                    ManualReviewDecided: handlers.manual_reviewer(book),
                     ObjectionRaised: handlers.on_objection_raised,
                     ObjectionResolved: handlers.on_objection_resolved,
+                    AppealFiled: handlers.on_appeal_filed,
+                    AppealDecided: handlers.appeal_decider(book),
+                    ComplaintFiled: handlers.on_complaint_filed,
+                    ComplaintDecided: handlers.on_complaint_decided,
                     ClockTicked: handlers.clock_ticker(settings.clock_max_jump_days),
                 },
             ),

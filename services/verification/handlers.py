@@ -1,5 +1,6 @@
-"""Verification's handlers: the registry projection, the review of each application once,
-manual review, public notice with objections, and the clock that ends notices."""
+"""Verification's handlers: the registry projection, and the review of each application as an
+aggregate (services/verification/review.py) loaded from its stream: filing, manual review,
+public notice with objections, the clock that ends notices, appeals and complaints."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from contracts.applications import ApplicationRejected, ApplicationSubmitted, ApplicationVerified
-from contracts.base import Event
+from contracts.applications import ApplicationSubmitted
 from contracts.households import (
     GigWorkerRegistered,
     HardshipFileClosed,
@@ -20,31 +20,22 @@ from contracts.households import (
     WarmthVisitRecorded,
 )
 from contracts.reviews import (
+    AppealDecided,
+    AppealFiled,
     ClockTicked,
+    ComplaintDecided,
+    ComplaintFiled,
     ManualReviewDecided,
-    ObjectionOutcome,
     ObjectionRaised,
     ObjectionResolved,
-    ReviewOutcome,
+    Ruling,
 )
-from services.shared import eventstore, outbox
 from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext
-from services.shared.errors import Refused
-from services.shared.policy import PolicyBook
-from services.verification.domain import (
-    NO_POLICY_VERSION,
-    HouseholdFacts,
-    advance_clock,
-    decision_inputs,
-    notice,
-    review,
-)
-
-DUPLICATE_OF = "duplicate_of"
-OBJECTION_UPHELD = "objection_upheld"
-MANUAL_REVIEW_REJECTED = "manual_review_rejected"
-
+from services.shared.policy import Policy, PolicyBook
+from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, advance_clock, review
+from services.verification.repository import PostgresReviews
+from services.verification.review import Review, duplicate
 
 # --- registry -------------------------------------------------------------------------------
 
@@ -121,148 +112,127 @@ async def household_facts(conn: asyncpg.Connection, household_id: str | None, ye
     return (facts if household_id is not None else HouseholdFacts()), row["today"]
 
 
-# --- decisions ------------------------------------------------------------------------------
-
-async def _transition(ctx: HandlerContext, application_id: str, status: str | None, event: Event,
-                      **columns: object) -> None:
-    """Move the review (status and other columns) and append its event, in two statements."""
-    sets = "".join(f", {name} = ${i}" for i, name in enumerate(columns, start=3))
-    version = await ctx.conn.fetchval(
-        f"UPDATE reviews SET status = COALESCE($2, status), version = version + 1{sets} "
-        "WHERE application_id = $1 RETURNING version", application_id, status, *columns.values())
-    await eventstore.record(ctx.conn, f"review-{application_id}", version - 1, [event],
-                            source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)
-
-
-async def _record_decisions(conn: asyncpg.Connection, decisions: list[ApplicationVerified | ApplicationRejected]) -> None:
-    """Decisions as rows; a rejected filing gives up its aid slot, so a corrected one may take it."""
-    released = [d.application_id for d in decisions if isinstance(d, ApplicationRejected) and not d.duplicate_of]
-    if released:
-        await conn.execute("DELETE FROM aid_slots WHERE application_id = ANY($1)", released)
-    rows = []
-    for d in decisions:
-        approved = isinstance(d, ApplicationVerified)
-        rows.append((d.application_id, d.org_code, "approved" if approved else "rejected",
-                     d.amount_fen if approved else 0, list(d.fund_sources) if approved else [], d.rule_id,
-                     d.policy_version, [] if approved else list(d.reasons), None if approved else d.duplicate_of))
-    await conn.executemany(
-        "INSERT INTO decisions (application_id, org_code, decision, amount_fen, fund_sources, rule_id, "
-        "policy_version, reasons, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows)
-
-
-async def _decide(ctx: HandlerContext, decision: ApplicationVerified | ApplicationRejected) -> None:
-    await _record_decisions(ctx.conn, [decision])
-    status = "approved" if isinstance(decision, ApplicationVerified) else "rejected"
-    await _transition(ctx, decision.application_id, status, decision)
-
+# --- reviews --------------------------------------------------------------------------------
 
 def application_reviewer(book: PolicyBook):
     async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
+        reviews = PostgresReviews(ctx)
         policy = book.find(e.org_code, e.campaign_year)
-        first = await ctx.conn.fetchval(
-            "INSERT INTO aid_slots VALUES ($1, $2, $3, $4) ON CONFLICT (student_key, campaign_year, aid_group) "
-            "DO UPDATE SET application_id = aid_slots.application_id RETURNING application_id",
-            e.student_key, e.campaign_year, policy.aid_group(e.program) if policy else e.program.value,
-            e.application_id,
-        )
-        tree = ctx.authority.tree
-        facts, today = await household_facts(ctx.conn, e.household_id, e.campaign_year,
-                                              lambda file_org: tree.on_one_line(file_org, e.org_code))
-        if first != e.application_id:
-            outcome = ApplicationRejected(
-                application_id=e.application_id, org_code=e.org_code, reasons=(DUPLICATE_OF,),
-                policy_version=policy.version if policy else NO_POLICY_VERSION, duplicate_of=first,
-                inputs=decision_inputs(e, facts))
+        facts, today = await _facts_and_today(ctx, e)
+        start = Review(application=e, version=0)
+        holder = await take_aid_slot(ctx.conn, e, policy)
+        if holder != e.application_id:
+            outcome = duplicate(e, holder, facts, policy.version if policy else NO_POLICY_VERSION)
         else:
             outcome = review(e, facts, policy)
-        await ctx.conn.execute(
-            "INSERT INTO reviews (application_id, org_code, filed_by_org, filed_by_user, status, notice_days, "
-            "category, program, stage, correlation_id, trace_headers) "
-            "VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10)",
-            e.application_id, e.org_code, e.filed_by_org, e.filed_by_user, policy.notice_days if policy else None,
-            e.category.value, e.program.value, e.student.stage.value, ctx.envelope.correlationid,
-            outbox.headers_now(),
-        )
-        if isinstance(outcome, ApplicationRejected):
-            await _decide(ctx, outcome)
-        elif outcome.manual_review:
-            await _transition(ctx, e.application_id, "manual_review", outcome.manual_review,
-                              entitlement=outcome.verified.model_dump(mode="json"))
-        else:
-            published = notice(outcome.verified, today or ctx.envelope.time.date(), policy.notice_days)
-            await _transition(ctx, e.application_id, "in_notice", published,
-                              entitlement=outcome.verified.model_dump(mode="json"), notice_ends_on=published.ends_on)
+        events = start.outcome_events(outcome, today or ctx.envelope.time.date(),
+                                      policy.notice_days if policy else None, attempt=1)
+        await reviews.save(None, [e, *events])
 
     return on_application_submitted
+
+
+async def take_aid_slot(conn: asyncpg.Connection, app: ApplicationSubmitted, policy: Policy | None) -> str:
+    """The filing that holds the student's aid for the year in this group of programs: this one
+    if none else does (the first live or approved filing, in log order)."""
+    return await conn.fetchval(
+        "INSERT INTO aid_slots VALUES ($1, $2, $3, $4) ON CONFLICT (student_key, campaign_year, aid_group) "
+        "DO UPDATE SET application_id = aid_slots.application_id RETURNING application_id",
+        app.student_key, app.campaign_year, policy.aid_group(app.program) if policy else app.program.value,
+        app.application_id)
+
+
+async def _facts_and_today(ctx: HandlerContext, app: ApplicationSubmitted) -> tuple[HouseholdFacts, dt.date | None]:
+    tree = ctx.authority.tree
+    return await household_facts(ctx.conn, app.household_id, app.campaign_year,
+                                 lambda file_org: tree.on_one_line(file_org, app.org_code))
 
 
 async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
     return await conn.fetchval("SELECT today FROM clock WHERE name = 'campaign'") or fallback
 
 
-# --- people and time ------------------------------------------------------------------------
-
-async def _review_row(ctx: HandlerContext, application_id: str, status: str) -> asyncpg.Record:
-    row = await ctx.conn.fetchrow("SELECT * FROM reviews WHERE application_id = $1 FOR UPDATE", application_id)
-    if row is None or row["status"] != status:
-        raise Refused("wrong_state", f"申请{application_id}当前不处于{status}状态")
-    return row
-
-
-def _not_the_filer(row: asyncpg.Record, org: str, user: str, ctx: HandlerContext) -> None:
-    if (row["filed_by_org"], row["filed_by_user"]) == (org, user):
-        raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
-    if not ctx.authority.tree.may_act(org, row["org_code"]):
-        raise Refused("org_out_of_scope", f"{org}无权处理{row['org_code']}的申请")
-
-
-async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
-    if not await first_time(ctx, f"manual_review:{e.application_id}", e):
-        return
-    row = await _review_row(ctx, e.application_id, "manual_review")
-    _not_the_filer(row, e.reviewer_org, e.reviewer_user, ctx)
-    if e.outcome is ReviewOutcome.APPROVE:
-        verified = ApplicationVerified.model_validate(row["entitlement"])
-        published = notice(verified, await _today(ctx.conn, ctx.envelope.time.date()), row["notice_days"])
-        await _transition(ctx, e.application_id, "in_notice", published, notice_ends_on=published.ends_on)
-    else:
-        verified = ApplicationVerified.model_validate(row["entitlement"])
-        await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
-                                               reasons=(MANUAL_REVIEW_REJECTED,), policy_version=verified.policy_version,
-                                               rule_id=verified.rule_id, inputs=verified.inputs))
+def manual_reviewer(book: PolicyBook):
+    async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
+        if not await first_time(ctx, f"manual_review:{e.application_id}", e):
+            return
+        reviews = PostgresReviews(ctx)
+        current = await reviews.get(e.application_id)
+        policy = book.find(current.application.org_code, current.application.campaign_year)
+        today = await _today(ctx.conn, ctx.envelope.time.date())
+        await reviews.save(current, current.decide_manually(e, today, policy.notice_days,
+                                                            ctx.authority.tree.may_act))
+    return on_manual_review_decided
 
 
 async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
     if not await first_time(ctx, f"objection:{e.objection_id}", e):
         return
-    row = await _review_row(ctx, e.application_id, "in_notice")
-    if not ctx.authority.tree.on_one_line(e.org_code, row["org_code"]):
-        raise Refused("org_out_of_scope", f"{e.org_code}无权登记{row['org_code']}申请的异议")
+    reviews = PostgresReviews(ctx)
+    current = await reviews.get(e.application_id)
+    await reviews.save(current, current.raise_objection(e, ctx.authority.tree.on_one_line))
     await ctx.conn.execute("INSERT INTO objections VALUES ($1, $2, 'open', $3, $4)",
                            e.objection_id, e.application_id, e.org_code, e.summary)
-    await ctx.conn.execute("UPDATE reviews SET open_objections = open_objections + 1 WHERE application_id = $1",
-                           e.application_id)
 
 
 async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> None:
     if not await first_time(ctx, f"objection_resolution:{e.objection_id}", e):
         return
-    row = await _review_row(ctx, e.application_id, "in_notice")
-    _not_the_filer(row, e.resolver_org, e.resolver_user, ctx)
-    updated = await ctx.conn.execute(
-        "UPDATE objections SET status = $2 WHERE objection_id = $1 AND application_id = $3 AND status = 'open'",
-        e.objection_id, e.outcome.value, e.application_id)
-    if updated == "UPDATE 0":
-        raise Refused("objection_not_open", f"异议{e.objection_id}不存在或已处理")
-    await ctx.conn.execute("UPDATE reviews SET open_objections = open_objections - 1 WHERE application_id = $1",
-                           e.application_id)
-    verified = ApplicationVerified.model_validate(row["entitlement"])
-    if e.outcome is ObjectionOutcome.UPHELD:
-        await _decide(ctx, ApplicationRejected(application_id=e.application_id, org_code=row["org_code"],
-                                               reasons=(OBJECTION_UPHELD,), policy_version=verified.policy_version,
-                                               rule_id=verified.rule_id, inputs=verified.inputs))
-    else:
-        await close_notices(ctx, await _today(ctx.conn, ctx.envelope.time.date()))
+    reviews = PostgresReviews(ctx)
+    current = await reviews.get(e.application_id)
+    today = await _today(ctx.conn, ctx.envelope.time.date())
+    await reviews.save(current, current.resolve_objection(e, today, ctx.authority.tree.may_act))
+    await ctx.conn.execute("UPDATE objections SET status = $2 WHERE objection_id = $1",
+                           e.objection_id, e.outcome.value)
+
+
+async def on_appeal_filed(ctx: HandlerContext, e: AppealFiled) -> None:
+    if not await first_time(ctx, f"appeal:{e.appeal_id}", e):
+        return
+    reviews = PostgresReviews(ctx)
+    current = await reviews.get(e.application_id)
+    await reviews.save(current, current.file_appeal(e, ctx.authority.tree.on_one_line))
+
+
+def appeal_decider(book: PolicyBook):
+    async def on_appeal_decided(ctx: HandlerContext, e: AppealDecided) -> None:
+        """An upheld appeal reviews the application again, on today's registry facts and policy;
+        it must win back the student's aid slot (another filing may hold it by now)."""
+        if not await first_time(ctx, f"appeal_decision:{e.appeal_id}", e):
+            return
+        reviews = PostgresReviews(ctx)
+        current = await reviews.get(e.application_id)
+        app = current.application
+        policy = book.find(app.org_code, app.campaign_year)
+        facts, today = await _facts_and_today(ctx, app)
+        today = today or ctx.envelope.time.date()
+
+        def review_again(attempt: int) -> list:
+            return current.outcome_events(again, today, policy.notice_days if policy else None, attempt)
+
+        again = review(app, facts, policy)
+        if e.ruling is Ruling.UPHELD:
+            holder = await take_aid_slot(ctx.conn, app, policy)
+            if holder != app.application_id:
+                again = duplicate(app, holder, facts, policy.version if policy else NO_POLICY_VERSION)
+        await reviews.save(current, current.decide_appeal(e, ctx.authority.tree.may_act, review_again))
+    return on_appeal_decided
+
+
+async def on_complaint_filed(ctx: HandlerContext, e: ComplaintFiled) -> None:
+    if not await first_time(ctx, f"complaint:{e.complaint_id}", e):
+        return
+    reviews = PostgresReviews(ctx)
+    current = await reviews.get(e.application_id)
+    await reviews.save(current, current.file_complaint(e, ctx.authority.tree.on_one_line))
+
+
+async def on_complaint_decided(ctx: HandlerContext, e: ComplaintDecided) -> None:
+    if not await first_time(ctx, f"complaint_decision:{e.complaint_id}", e):
+        return
+    reviews = PostgresReviews(ctx)
+    current = await reviews.get(e.application_id)
+    await reviews.save(current, current.decide_complaint(e, ctx.authority.tree.may_act))
 
 
 def clock_ticker(max_jump_days: int) -> Callable[[HandlerContext, ClockTicked], Awaitable[None]]:
@@ -276,15 +246,12 @@ def clock_ticker(max_jump_days: int) -> Callable[[HandlerContext, ClockTicked], 
 
 
 async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
-    """Every notice that ended with no open objection becomes approved for payment, all at once."""
-    rows = await ctx.conn.fetch(
-        "UPDATE reviews SET status = 'approved', version = version + 1 "
-        "WHERE status = 'in_notice' AND notice_ends_on < $1 AND open_objections = 0 "
-        "RETURNING application_id, entitlement, version, correlation_id, trace_headers", today)
-    decisions = [ApplicationVerified.model_validate(r["entitlement"]) for r in rows]
-    await _record_decisions(ctx.conn, decisions)
-    await eventstore.append(ctx.conn, [(f"review-{r['application_id']}", r["version"], d)
-                                       for r, d in zip(rows, decisions, strict=True)],
-                            source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal,
-                            flows=[eventstore.Flow(r["correlation_id"], r["trace_headers"] or outbox.headers_now())
-                                   for r in rows])
+    """Each notice over by `today` is closed by its review (approved unless an objection is open),
+    all in one load and one save."""
+    due = await ctx.conn.fetch(
+        "SELECT application_id FROM reviews WHERE status = 'in_notice' AND notice_ends_on < $1", today)
+    if not due:
+        return
+    reviews = PostgresReviews(ctx)
+    loaded = await reviews.get_many([r["application_id"] for r in due])
+    await reviews.save_many([(r, r.close_notice(today)) for r in loaded.values()], own_flows=True)

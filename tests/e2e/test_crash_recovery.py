@@ -37,3 +37,22 @@ def test_a_season_survives_killed_services(endpoints, tmp_path):
     for service in ("verification", "disbursement"):
         log = (tmp_path / "logs" / f"{service}.jsonl").read_text(encoding="utf-8")
         assert log.count('"service_started"') == 2, f"{service} was not restarted"
+    replays = {s: subprocess.run([JINQIU, "replay", s], env=env, capture_output=True, text=True, timeout=120)
+               for s in ("verification", "employment", "disbursement")}
+    for service, replay in replays.items():
+        assert replay.returncode == 0 and "DIFFERENT" not in replay.stdout, (service, replay.stdout + replay.stderr)
+        assert replay.stdout.count("equal") >= 1
+
+    async def drift() -> None:  # a projection row edited behind the events' back
+        conn = await asyncpg.connect(f"{base}/crash")
+        await conn.execute("UPDATE verification.reviews SET status = 'approved' WHERE application_id = "
+                           "(SELECT application_id FROM verification.reviews WHERE status = 'rejected' LIMIT 1)")
+        await conn.close()
+
+    asyncio.run(drift())
+    caught = subprocess.run([JINQIU, "replay", "verification"], env=env, capture_output=True, text=True, timeout=120)
+    assert caught.returncode == 1 and "projection_drift" in caught.stdout
+    rebuilt = subprocess.run([JINQIU, "replay", "verification", "--write"], env=env, capture_output=True, text=True)
+    assert rebuilt.returncode == 0
+    again = subprocess.run([JINQIU, "replay", "verification"], env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout

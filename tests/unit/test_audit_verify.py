@@ -106,3 +106,38 @@ def test_a_transfer_posted_twice_and_a_broken_link_are_named():
     assert any("posted twice" in v for v in report.violations)
     assert any("prev_hash does not match" in v for v in report.violations)
     assert report.entries == 3 and report.fund_balances() == {"fund:central:341602": 300_000 - 200_000}
+
+
+SETTLE = ("recipient:a1", "bank:settled", 200_000, "settlement", "a1", None)
+
+
+def test_a_revoked_settled_grant_is_owed_back_and_no_longer_aid_given():
+    revoked = ("bank:settled", "clawback:a1", 200_000, "revocation", "a1", 1)
+    report = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, revoked))
+    assert report.passed, report.violations
+    assert report.balances["clawback:a1"] == 200_000 and report.fund_balances() == {"fund:central:341602": 300_000}
+
+
+def test_a_revocation_must_mirror_a_grant_once():
+    wrong_amount = ("bank:settled", "clawback:a1", 100_000, "revocation", "a1", 1)
+    wrong_account = ("bank:settled", "fund:central:341602", 200_000, "revocation", "a1", 1)
+    not_a_grant = ("bank:settled", "clawback:a1", 200_000, "revocation", "a1", 2)
+    twice = ("bank:settled", "clawback:a1", 200_000, "revocation", "a1", 1)
+    for bad, expected in [((wrong_amount,), "does not mirror"), ((wrong_account,), "does not mirror"),
+                          ((not_a_grant,), "non-grant"), ((twice, twice), "already undone")]:
+        report = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, *bad))
+        assert any(expected in v for v in report.violations), (bad, report.violations)
+
+
+def test_a_signed_head_holds_only_for_its_key_sequence_and_hash():
+    from contracts.checkpoint import head_problem, public_key_hex, signed_head
+
+    head = signed_head(7, "ab" * 32, "2023-09-01T00:00:00.000000Z", "secret-1")
+    assert head_problem(head, public_key_hex("secret-1")) is None
+    assert "another key" in head_problem(head, public_key_hex("secret-2"))
+    assert "does not match" in head_problem({**head, "sequence": 6}, public_key_hex("secret-1"))
+    assert "does not match" in head_problem({**head, "hash": "cd" * 32}, public_key_hex("secret-1"))
+    assert "no valid signature" in head_problem({k: v for k, v in head.items() if k != "signature"},
+                                                public_key_hex("secret-1"))
+    forged = signed_head(6, "cd" * 32, "2023-09-02T00:00:00.000000Z", "attacker")
+    assert head_problem({**forged, "public_key": None}, public_key_hex("secret-1")) is not None

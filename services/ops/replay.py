@@ -1,0 +1,134 @@
+"""`jinqiu replay SERVICE`: rebuild a service's projections from its own records, in memory, and
+compare them with the live tables by digest. Equal digests mean the tables hold nothing the
+events do not say; `--write` puts the rebuilt rows back (after a restore, or a projection bug).
+
+- verification: each review folded from its stream → `reviews` and `decisions`;
+- employment: each graduate folded from its stream → `graduates`;
+- disbursement: the hash-chained ledger folded → `accounts` (payments are still rows: not yet
+  replayable, see the README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import asyncpg
+
+from contracts.applications import ApplicationRejected, ApplicationVerified, GrantRevoked
+from contracts.ledger_format import canonical_json
+from contracts.registry import decode_data
+from services.employment.domain import Graduate
+from services.verification.repository import decode_stored
+from services.verification.review import Review, projection
+
+REVIEW_FIELDS = ("application_id", "org_code", "status", "version", "attempt", "notice_ends_on", "open_objections",
+                 "entitlement")
+DECISION_FIELDS = ("application_id", "decision", "amount_fen", "rule_id", "policy_version", "reasons", "duplicate_of")
+GRADUATE_FIELDS = ("graduate_id", "application_id", "origin_org", "graduation_year", "status", "employer", "history")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    table: str
+    rows: int
+    live: str
+    replayed: str
+
+    @property
+    def equal(self) -> bool:
+        return self.live == self.replayed
+
+
+def digest(rows: Iterable[dict]) -> str:
+    """Order-free digest of rows (each a dict of JSON-able values)."""
+    lines = sorted(canonical_json(_jsonable(r)) for r in rows)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _jsonable(row: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else list(v) if isinstance(v, tuple) else v)
+            for k, v in row.items()}
+
+
+async def _streams(conn: asyncpg.Connection, schema: str, prefix: str,
+                   decode: Callable[[str, dict], object]) -> list[list]:
+    rows = await conn.fetch(f"SELECT stream_id, type, data FROM {schema}.events WHERE stream_id LIKE $1 "
+                            "ORDER BY stream_id, version", f"{prefix}%")
+    streams: dict[str, list] = defaultdict(list)
+    for row in rows:
+        streams[row["stream_id"]].append(decode(row["type"], row["data"]))
+    return list(streams.values())
+
+
+def _pick(row: dict, fields: tuple[str, ...]) -> dict:
+    return {f: row[f] for f in fields}
+
+
+def decision_of(review: Review, stream: list) -> dict | None:
+    """The `decisions` row a review's stream ends in: its last approval or rejection, revoked
+    if the grant was withdrawn since."""
+    last = next((e for e in reversed(stream) if isinstance(e, ApplicationVerified | ApplicationRejected)), None)
+    if last is None:
+        return None
+    approved = isinstance(last, ApplicationVerified)
+    revoked = approved and any(isinstance(e, GrantRevoked) for e in stream)
+    return {"application_id": review.application_id, "decision": "revoked" if revoked else
+            "approved" if approved else "rejected", "amount_fen": last.amount_fen if approved else 0,
+            "rule_id": last.rule_id, "policy_version": last.policy_version,
+            "reasons": [] if approved else list(last.reasons), "duplicate_of": None if approved else last.duplicate_of}
+
+
+async def replay_verification(conn: asyncpg.Connection, write: bool = False) -> list[Comparison]:
+    reviews, decisions = [], []
+    for stream in await _streams(conn, "verification", "review-", decode_stored):
+        review = Review.fold(stream)
+        reviews.append(_pick(projection(review), REVIEW_FIELDS))
+        if (decision := decision_of(review, stream)) is not None:
+            decisions.append(decision)
+    live_reviews = [dict(r) for r in await conn.fetch(f"SELECT {', '.join(REVIEW_FIELDS)} FROM verification.reviews")]
+    live_decisions = [dict(r) for r in await conn.fetch(
+        f"SELECT {', '.join(DECISION_FIELDS)} FROM verification.decisions")]
+    if write:
+        await _rewrite(conn, "verification.reviews", "application_id", reviews)
+        await _rewrite(conn, "verification.decisions", "application_id", decisions)
+    return [Comparison("verification.reviews", len(reviews), digest(live_reviews), digest(reviews)),
+            Comparison("verification.decisions", len(decisions), digest(live_decisions), digest(decisions))]
+
+
+async def replay_employment(conn: asyncpg.Connection, write: bool = False) -> list[Comparison]:
+    graduates = [_pick(Graduate.fold(s).projection(), GRADUATE_FIELDS)
+                 for s in await _streams(conn, "employment", "graduate-", decode_data)]
+    live = [dict(r) for r in await conn.fetch(f"SELECT {', '.join(GRADUATE_FIELDS)} FROM employment.graduates")]
+    if write:
+        await _rewrite(conn, "employment.graduates", "graduate_id", graduates)
+    return [Comparison("employment.graduates", len(graduates), digest(live), digest(graduates))]
+
+
+async def replay_disbursement(conn: asyncpg.Connection, write: bool = False) -> list[Comparison]:
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in await conn.fetch("SELECT debit_account, credit_account, amount_fen FROM disbursement.ledger_entries "
+                                "ORDER BY sequence"):
+        totals[row["credit_account"]][0] += row["amount_fen"]
+        totals[row["debit_account"]][1] += row["amount_fen"]
+    accounts = [{"account": a, "credits_fen": c, "debits_fen": d} for a, (c, d) in totals.items()]
+    live = [dict(r) for r in await conn.fetch("SELECT account, credits_fen, debits_fen FROM disbursement.accounts")]
+    if write:
+        await _rewrite(conn, "disbursement.accounts", "account", accounts)
+    return [Comparison("disbursement.accounts", len(accounts), digest(live), digest(accounts))]
+
+
+async def _rewrite(conn: asyncpg.Connection, table: str, key: str, rows: list[dict]) -> None:
+    """Put the rebuilt rows' columns back over the live ones, in one transaction."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+    async with conn.transaction():
+        await conn.executemany(f"UPDATE {table} SET {sets} WHERE {key} = $1",
+                               [[r[key], *(r[c] for c in columns)] for r in rows])
+
+
+REPLAYS = {"verification": replay_verification, "employment": replay_employment, "disbursement": replay_disbursement}
