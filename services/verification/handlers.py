@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import asyncpg
 
 from contracts.applications import ApplicationSubmitted
+from contracts.base import Event
 from contracts.households import (
     GigWorkerRegistered,
     HardshipFileClosed,
@@ -152,25 +154,39 @@ async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
     return await conn.fetchval("SELECT today FROM clock WHERE name = 'campaign'") or fallback
 
 
+class Reviews(Protocol):
+    """The port the acts need: load a review, save what an act added to it."""
+
+    async def get(self, application_id: str) -> Review: ...
+
+    async def save(self, current: Review | None, events: list[Event]) -> None: ...
+
+
+async def act_on(reviews: Reviews, application_id: str, act: Callable[[Review], list[Event]]) -> list[Event]:
+    """Load the review, let the act decide (its rules refuse or return events), save the events."""
+    current = await reviews.get(application_id)
+    events = act(current)
+    await reviews.save(current, events)
+    return events
+
+
 def manual_reviewer(book: PolicyBook):
     async def on_manual_review_decided(ctx: HandlerContext, e: ManualReviewDecided) -> None:
         if not await first_time(ctx, f"manual_review:{e.application_id}", e):
             return
-        reviews = PostgresReviews(ctx)
-        current = await reviews.get(e.application_id)
-        policy = book.find(current.application.org_code, current.application.campaign_year)
         today = await _today(ctx.conn, ctx.envelope.time.date())
-        await reviews.save(current, current.decide_manually(e, today, policy.notice_days,
-                                                            ctx.authority.tree.may_act))
+
+        def decide(current: Review) -> list[Event]:
+            policy = book.find(current.application.org_code, current.application.campaign_year)
+            return current.decide_manually(e, today, policy.notice_days, ctx.authority.tree.may_act)
+        await act_on(PostgresReviews(ctx), e.application_id, decide)
     return on_manual_review_decided
 
 
 async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
     if not await first_time(ctx, f"objection:{e.objection_id}", e):
         return
-    reviews = PostgresReviews(ctx)
-    current = await reviews.get(e.application_id)
-    await reviews.save(current, current.raise_objection(e, ctx.authority.tree.on_one_line))
+    await act_on(PostgresReviews(ctx), e.application_id, lambda r: r.raise_objection(e, ctx.authority.tree.on_one_line))
     await ctx.conn.execute("INSERT INTO objections VALUES ($1, $2, 'open', $3, $4)",
                            e.objection_id, e.application_id, e.org_code, e.summary)
 
@@ -178,10 +194,8 @@ async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
 async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> None:
     if not await first_time(ctx, f"objection_resolution:{e.objection_id}", e):
         return
-    reviews = PostgresReviews(ctx)
-    current = await reviews.get(e.application_id)
     today = await _today(ctx.conn, ctx.envelope.time.date())
-    await reviews.save(current, current.resolve_objection(e, today, ctx.authority.tree.may_act))
+    await act_on(PostgresReviews(ctx), e.application_id, lambda r: r.resolve_objection(e, today, ctx.authority.tree.may_act))
     await ctx.conn.execute("UPDATE objections SET status = $2 WHERE objection_id = $1",
                            e.objection_id, e.outcome.value)
 
@@ -189,9 +203,7 @@ async def on_objection_resolved(ctx: HandlerContext, e: ObjectionResolved) -> No
 async def on_appeal_filed(ctx: HandlerContext, e: AppealFiled) -> None:
     if not await first_time(ctx, f"appeal:{e.appeal_id}", e):
         return
-    reviews = PostgresReviews(ctx)
-    current = await reviews.get(e.application_id)
-    await reviews.save(current, current.file_appeal(e, ctx.authority.tree.on_one_line))
+    await act_on(PostgresReviews(ctx), e.application_id, lambda r: r.file_appeal(e, ctx.authority.tree.on_one_line))
 
 
 def appeal_decider(book: PolicyBook):
@@ -222,17 +234,13 @@ def appeal_decider(book: PolicyBook):
 async def on_complaint_filed(ctx: HandlerContext, e: ComplaintFiled) -> None:
     if not await first_time(ctx, f"complaint:{e.complaint_id}", e):
         return
-    reviews = PostgresReviews(ctx)
-    current = await reviews.get(e.application_id)
-    await reviews.save(current, current.file_complaint(e, ctx.authority.tree.on_one_line))
+    await act_on(PostgresReviews(ctx), e.application_id, lambda r: r.file_complaint(e, ctx.authority.tree.on_one_line))
 
 
 async def on_complaint_decided(ctx: HandlerContext, e: ComplaintDecided) -> None:
     if not await first_time(ctx, f"complaint_decision:{e.complaint_id}", e):
         return
-    reviews = PostgresReviews(ctx)
-    current = await reviews.get(e.application_id)
-    await reviews.save(current, current.decide_complaint(e, ctx.authority.tree.may_act))
+    await act_on(PostgresReviews(ctx), e.application_id, lambda r: r.decide_complaint(e, ctx.authority.tree.may_act))
 
 
 def clock_ticker(max_jump_days: int) -> Callable[[HandlerContext, ClockTicked], Awaitable[None]]:
