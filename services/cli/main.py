@@ -82,7 +82,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         table.add_row(label, str(value))
     console.print(table)
     _print_audit(outcome.audit)
-    console.print(f"outputs: {out / 'decisions.csv'}, {out / 'ledger.jsonl'}")
+    head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
+    console.print(f"outputs: {out / 'decisions.csv'}, {out / 'ledger.jsonl'}, {out / 'ledger.head.json'} "
+                  f"(head {head['sequence']} signed by ledger key {head.get('public_key', '?')[:16]}…)")
+    console.print(f"audit again: jinqiu audit verify {out / 'ledger.jsonl'} --decisions {out / 'decisions.jsonl'} "
+                  f"--policies services/verification/policies --donations {out / 'donations.jsonl'} "
+                  f"--head {out / 'ledger.head.json'} --public-key {head.get('public_key', '')}")
     return 0 if outcome.audit.passed else 1
 
 

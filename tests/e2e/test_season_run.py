@@ -44,11 +44,21 @@ def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoin
     out = tmp_path / "out"
     head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
     policies = Path(__file__).parents[2] / "services" / "verification" / "policies"
-    audit = subprocess.run([JINQIU, "audit", "verify", str(out / "ledger.jsonl"), "--decisions",
-                            str(out / "decisions.jsonl"), "--policies", str(policies), "--donations",
-                            str(out / "donations.jsonl"), "--head", f"{head['sequence']}:{head['hash']}"],
-                           capture_output=True, text=True)
-    assert audit.returncode == 0 and "audit passed" in audit.stdout, audit.stdout
+    key = subprocess.run([JINQIU, "audit", "public-key"], env=env, capture_output=True, text=True).stdout.strip()
+    assert len(key) == 64 and head["public_key"] == key
+
+    def audit(head_file: Path, public_key: str) -> subprocess.CompletedProcess:
+        return subprocess.run([JINQIU, "audit", "verify", str(out / "ledger.jsonl"), "--decisions",
+                               str(out / "decisions.jsonl"), "--policies", str(policies), "--donations",
+                               str(out / "donations.jsonl"), "--head", str(head_file), "--public-key", public_key],
+                              capture_output=True, text=True)
+
+    passed = audit(out / "ledger.head.json", key)
+    assert passed.returncode == 0 and "audit passed" in passed.stdout, passed.stdout
+    (tmp_path / "shorter.json").write_text(json.dumps({**head, "sequence": head["sequence"] - 1}))
+    assert "signature does not match" in audit(tmp_path / "shorter.json", key).stdout
+    from contracts.checkpoint import public_key_hex
+    assert "another key" in audit(out / "ledger.head.json", public_key_hex("not the ledger's")).stdout
 
 
 def _create_database(endpoints, name: str) -> None:
