@@ -1,12 +1,16 @@
-"""Which fund pays, and the transfers each money movement makes. Pure: no I/O."""
+"""Which fund pays, the transfers each money movement makes, and the payment of a grant as a
+fold of its stream. Pure: no I/O."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from contracts.ledger import TransferKind
+from contracts.applications import ApplicationVerified, GrantRevoked
+from contracts.base import Event
+from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled, TransferKind
+from contracts.topics import PAYMENTS
 from services.shared.errors import Refused
 
 INSUFFICIENT_FUNDS = "insufficient_funds"
@@ -95,3 +99,82 @@ def allocation_debit_account(source: str, from_org: str, to_org: str) -> str:
             raise Refused("budget_not_held", f"{from_org}不掌握{source}预算，只能下拨已到账的资金")
         return f"budget:{source}:{from_org}"
     return fund_account(source, from_org)
+
+
+class GrantInstructed(Event):
+    """A grant posted from `fund_account` and sent to the bank. Kept in the payment's own stream
+    and never published (the bank sees `payment.requested`)."""
+
+    NAME = "grant.instructed"
+    TOPIC = PAYMENTS  # nominal: disbursement stores it, never publishes it
+    KEY_FIELD = "application_id"
+
+    application_id: str
+    transfer_id: str
+    fund_account: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Payment:
+    """The payment of one approved grant as a fold of its stream: the approval, each grant
+    instructed, the bank's answers, card corrections and a revocation."""
+
+    approval: ApplicationVerified
+    version: int = 1
+    status: str = "awaiting_funds"
+    reason: str | None = INSUFFICIENT_FUNDS
+    bank_card: str = ""
+    grant_transfer_id: str | None = None
+    fund_account: str | None = None
+    revoke_pending: bool = False
+
+    @classmethod
+    def fold(cls, events: Iterable[Event]) -> Payment:
+        stream = iter(events)
+        approval = next(stream)
+        payment = cls(approval=approval, bank_card=approval.bank_card)
+        for event in stream:
+            payment = payment.apply(event)
+        return payment
+
+    @property
+    def application_id(self) -> str:
+        return self.approval.application_id
+
+    def apply(self, event: Event) -> Payment:
+        moved = replace(self, version=self.version + 1)
+        match event:
+            case GrantInstructed():
+                return replace(moved, status="instructed", reason=None, grant_transfer_id=event.transfer_id,
+                               fund_account=event.fund_account)
+            case PaymentSettled():
+                return replace(moved, status="revoked" if self.revoke_pending else "settled", reason=None,
+                               revoke_pending=False)
+            case PaymentFailed():
+                return replace(moved, status="revoked" if self.revoke_pending else "failed", reason=event.reason,
+                               revoke_pending=False)
+            case BankCardCorrected():
+                return replace(moved, bank_card=event.bank_card)
+            case GrantRevoked() if self.status == "instructed":
+                return replace(moved, revoke_pending=True)
+            case GrantRevoked():
+                return replace(moved, status="revoked")
+        return moved
+
+    def answered(self, transfer_id: str) -> None:
+        """The bank answers only a grant it was sent and has not answered yet."""
+        if self.status != "instructed" or self.grant_transfer_id != transfer_id:
+            raise Refused("unexpected_bank_result", f"{self.application_id}/{transfer_id}没有待银行回复的付款")
+
+    def correctable(self) -> None:
+        if self.status != "failed":
+            raise Refused("wrong_state", f"申请{self.application_id}没有被银行退回的付款，无需更正银行卡")
+
+    def projection(self) -> dict:
+        a = self.approval
+        return {"application_id": a.application_id, "org_code": a.org_code, "stage": a.stage.value,
+                "amount_fen": a.amount_fen, "fund_sources": list(a.fund_sources), "bank_card": self.bank_card,
+                "priority": a.priority, "status": self.status, "reason": self.reason,
+                "grant_transfer_id": self.grant_transfer_id, "fund_account": self.fund_account,
+                "revoke_pending": self.revoke_pending, "version": self.version}

@@ -4,8 +4,8 @@ events do not say; `--write` puts the rebuilt rows back (after a restore, or a p
 
 - verification: each review folded from its stream → `reviews` and `decisions`;
 - employment: each graduate folded from its stream → `graduates`;
-- disbursement: the hash-chained ledger folded → `accounts` (payments are still rows: not yet
-  replayable, see the README).
+- disbursement: each payment folded from its stream → `payments`; the hash-chained ledger
+  folded → `accounts`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import asyncpg
 from contracts.applications import ApplicationRejected, ApplicationVerified, GrantRevoked
 from contracts.ledger_format import canonical_json
 from contracts.registry import decode_data
+from services.disbursement import payments
+from services.disbursement.domain import Payment
 from services.employment.domain import Graduate
 from services.verification.repository import decode_stored
 from services.verification.review import Review, projection
@@ -115,9 +117,15 @@ async def replay_disbursement(conn: asyncpg.Connection, write: bool = False) -> 
         totals[row["debit_account"]][1] += row["amount_fen"]
     accounts = [{"account": a, "credits_fen": c, "debits_fen": d} for a, (c, d) in totals.items()]
     live = [dict(r) for r in await conn.fetch("SELECT account, credits_fen, debits_fen FROM disbursement.accounts")]
+    rebuilt = [Payment.fold(s).projection() for s in await _streams(conn, "disbursement", "payment-",
+                                                                     payments.decode_stored)]
+    live_payments = [{**dict(r), "grant_transfer_id": str(r["grant_transfer_id"]) if r["grant_transfer_id"] else None}
+                     for r in await conn.fetch(f"SELECT {', '.join(payments.COLUMNS)} FROM disbursement.payments")]
     if write:
         await _rewrite(conn, "disbursement.accounts", "account", accounts)
-    return [Comparison("disbursement.accounts", len(accounts), digest(live), digest(accounts))]
+        await _rewrite(conn, "disbursement.payments", "application_id", rebuilt)
+    return [Comparison("disbursement.payments", len(rebuilt), digest(live_payments), digest(rebuilt)),
+            Comparison("disbursement.accounts", len(accounts), digest(live), digest(accounts))]
 
 
 async def _rewrite(conn: asyncpg.Connection, table: str, key: str, rows: list[dict]) -> None:

@@ -39,3 +39,38 @@ def test_only_a_budget_holder_brings_money_in():
         assert refused.value.code == "budget_not_held"
     with pytest.raises(Refused):
         allocation_debit_account("donation", "340000", "341602")
+
+
+def test_a_payment_folds_from_approval_to_settlement_and_revocation():
+    from contracts.applications import ApplicationVerified, GrantRevoked, SchoolStage
+    from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
+    from services.disbursement.domain import GrantInstructed, Payment
+
+    approval = ApplicationVerified(application_id="a1", org_code="341602", amount_fen=200_000,
+                                   fund_sources=("central",), stage=SchoolStage.PRIMARY, rule_id="r",
+                                   policy_version="p", bank_card="6222020200000000001")
+    waiting = Payment.fold([approval])
+    assert (waiting.status, waiting.version, waiting.bank_card) == ("awaiting_funds", 1, "6222020200000000001")
+    sent = waiting.apply(GrantInstructed(application_id="a1", transfer_id="t1", fund_account="fund:central:341602",
+                                         amount_fen=200_000))
+    assert (sent.status, sent.grant_transfer_id, sent.fund_account) == ("instructed", "t1", "fund:central:341602")
+    with pytest.raises(Refused):
+        sent.answered("t2")
+    sent.answered("t1")
+    refused = sent.apply(PaymentFailed(application_id="a1", transfer_id="t1", reason="account_closed"))
+    assert (refused.status, refused.reason) == ("failed", "account_closed")
+    with pytest.raises(Refused):
+        refused.answered("t1")
+    corrected = refused.apply(BankCardCorrected(application_id="a1", org_code="341602", bank_card="6222",
+                                                corrected_by_user="u"))
+    assert corrected.bank_card == "6222" and corrected.status == "failed"
+    revoke = GrantRevoked(application_id="a1", org_code="341602", complaint_id="c", reasons=("x",),
+                          decided_by_org="341600", decided_by_user="c")
+    pending = sent.apply(revoke)
+    assert (pending.status, pending.revoke_pending) == ("instructed", True)
+    settled = pending.apply(PaymentSettled(application_id="a1", transfer_id="t1", bank_reference="B"))
+    assert (settled.status, settled.revoke_pending) == ("revoked", False)
+    assert sent.apply(PaymentSettled(application_id="a1", transfer_id="t1", bank_reference="B")).apply(
+        revoke).status == "revoked"
+    assert waiting.apply(revoke).status == "revoked"
+    assert settled.projection()["version"] == 4 and settled.projection()["status"] == "revoked"
