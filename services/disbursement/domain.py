@@ -154,8 +154,8 @@ class Payment:
             case PaymentFailed():
                 return replace(moved, status="revoked" if self.revoke_pending else "failed", reason=event.reason,
                                revoke_pending=False)
-            case BankCardCorrected():
-                return replace(moved, bank_card=event.bank_card)
+            case BankCardCorrected():  # to be issued again, when a fund can pay it
+                return replace(moved, bank_card=event.bank_card, status="awaiting_funds", reason=INSUFFICIENT_FUNDS)
             case GrantRevoked() if self.status == "instructed":
                 return replace(moved, revoke_pending=True)
             case GrantRevoked():

@@ -63,7 +63,7 @@ def test_a_payment_folds_from_approval_to_settlement_and_revocation():
         refused.answered("t1")
     corrected = refused.apply(BankCardCorrected(application_id="a1", org_code="341602", bank_card="6222",
                                                 corrected_by_user="u"))
-    assert corrected.bank_card == "6222" and corrected.status == "failed"
+    assert (corrected.bank_card, corrected.status) == ("6222", "awaiting_funds")
     revoke = GrantRevoked(application_id="a1", org_code="341602", complaint_id="c", reasons=("x",),
                           decided_by_org="341600", decided_by_user="c")
     pending = sent.apply(revoke)
