@@ -68,7 +68,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with infrastructure() as endpoints:
             console.print(f"基础设施 infrastructure: {endpoints.origin} "
                           f"(Kafka {endpoints.kafka_bootstrap_servers}; {_durability(endpoints)})")
-            outcome = asyncio.run(play(_settings(endpoints), season, out, console, crash=args.crash))
+            try:
+                outcome = asyncio.run(play(_settings(endpoints), season, out, console, crash=args.crash,
+                                           serve=args.serve))
+            except KeyboardInterrupt:
+                return 0
     p = outcome.progress
     table = Table(title=f"金秋助学 demo season: {args.applications} applications")
     table.add_column("measure")
@@ -360,6 +364,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True)
     demo.add_argument("--crash", action="store_true",
                       help="kill verification and disbursement mid-flight (SIGKILL) and restart them")
+    demo.add_argument("--serve", action="store_true",
+                      help="at the end, keep the web console running with the season's data (Ctrl-C stops)")
     demo.set_defaults(func=cmd_demo)
     audit = sub.add_parser("audit", help="auditor tools").add_subparsers(dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="replay a ledger.jsonl export")

@@ -53,8 +53,21 @@ class DemoOutcome:
 
 def demo_tokens() -> dict:
     """API tokens for each union's staff, made fresh for this run."""
-    orgs = [PROVINCE, CITY, *COUNTIES]
-    return {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}"} for org in orgs}
+    roles = {PROVINCE: ("finance", "省总财务"), CITY: ("reviewer", "市总审核员"),
+             **{county: ("clerk", "县总经办人") for county in COUNTIES}}
+    return {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}", "name": name, "role": role}
+            for org, (role, name) in roles.items()}
+
+
+async def keep_serving(url: str, tokens: dict, console: Console) -> None:
+    """`jinqiu demo --serve`: the console stays up with the season's data until Ctrl-C."""
+    console.print(f"[bold]控制台 console: {url}/login[/bold]  公示 board: {url}/notice/{CITY}  "
+                  f"网上申报 self-service: {url}/self")
+    for token, p in tokens.items():
+        if p["org"] in (PROVINCE, CITY, next(iter(COUNTIES))):
+            console.print(f"  {p['name']}（{p['org']}）: 账号 {p['user']}  口令 {token}")
+    console.print("Ctrl-C to stop")
+    await asyncio.Event().wait()
 
 
 class Staff:
@@ -134,7 +147,7 @@ async def _until(probe: Callable, timeout: float = 30) -> None:
 
 
 async def play(settings: Settings, season: Season, out: Path, console: Console,
-               crash: bool = False) -> DemoOutcome:
+               crash: bool = False, serve: bool = False) -> DemoOutcome:
     """The season; with `crash`, verification and disbursement are killed mid-flight and restarted."""
     started = time.monotonic()
     tokens = demo_tokens()
@@ -193,6 +206,8 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
         await outputs.write_reports(conn, out / "reports", authority.tree, YEAR)
+        if serve:
+            await keep_serving(services.url, tokens, console)
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), bank.stop(), publishers.stop(), return_exceptions=True)

@@ -4,46 +4,40 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Header, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel, Field
 
 from contracts.base import Event
-from contracts.ledger import BankCardCorrected
 from contracts.reviews import (
-    AppealDecided,
-    AppealFiled,
-    ComplaintDecided,
-    ComplaintFiled,
-    ManualReviewDecided,
     ObjectionOutcome,
-    ObjectionRaised,
-    ObjectionResolved,
     ReviewOutcome,
     Ruling,
 )
+from services.console import pages as console_pages
+from services.console.pages import SignInRequired, console_router, render
+from services.console.public import public_router
+from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.domain import ApplicationForm, BankCard
+from services.intake.field_errors import field_error
 from services.intake.handlers import application_view, file_application, review_queue
-from services.shared import eventstore, tracing
+from services.shared import tracing
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
-from services.shared.masking import mask_text
 
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-STATUS_LABELS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准",
-                 "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
-                 "settled": "已到账", "appealed": "申诉中", "appeal_dismissed": "申诉未支持", "revoked": "已撤销"}
-GRANTED = ("approved", "paid", "payment_failed", "reissued", "settled")
-REFUSAL_STATUS = {"wrong_state": 409, "appeal_not_open": 409, "complaint_not_open": 409, "complaint_open": 409,
-                  "objection_not_open": 409, "unauthenticated": 401, "application_not_found": 404, "import_not_found": 404,
+REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS, 409), "unauthenticated": 401, "sign_in_failed": 401,
+                  "rate_limited": 429, "field_required": 422, "org_not_found": 404, "csrf_invalid": 403, "application_not_found": 404, "import_not_found": 404,
                   "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
 # The database is away (restarting, failing over): nothing was stored, the client may retry.
@@ -139,16 +133,26 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [_error(e) for e in exc.errors()]
+        errors = [field_error(e) for e in exc.errors()]
         log.info("application_refused", errors=errors)
         return JSONResponse(status_code=422, content={"errors": errors})
 
     @api.exception_handler(Refused)
-    async def refused(_: Request, exc: Refused) -> JSONResponse:
+    async def refused(request: Request, exc: Refused) -> Response:
         log.warning("request_refused", code=exc.code)
         status = REFUSAL_STATUS.get(exc.code, 403)
+        if not request.url.path.startswith("/v1/"):  # a console page: the same refusal, as a page
+            return render(request, "error.html", status, code=exc.code, message=exc.message)
         return JSONResponse(status_code=status, content={"errors": [
             {"code": exc.code, "message": exc.message, "field": None}]})
+
+    @api.exception_handler(SignInRequired)
+    async def sign_in_first(_: Request, __: SignInRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    api.include_router(console_router())
+    api.include_router(public_router())
+    api.mount("/static", StaticFiles(directory=str(Path(console_pages.__file__).parent / "static")), name="static")
 
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database_unavailable", error=repr(exc)[:300])
@@ -186,95 +190,53 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
         authority.require_scope(principal.org, view["org_code"])
         return JSONResponse(content=_jsonable(view))
 
-    async def act(pool: asyncpg.Pool, authority: Authority, principal: Principal, application_id: str,
-                  make: Callable[[dict], Event], *, filer_may_act: bool, when: str | tuple[str, ...],
-                  check: Callable[[dict], None] = lambda view: None) -> Recorded:
-        """A person's act on an application: in scope, never by its filer where it decides, and
-        only in the state it belongs to (else 409: told now, rather than dropped later)."""
-        view = await application_view(pool, application_id)
-        if view is None:
-            raise Refused("application_not_found", "未找到该申请")
-        authority.require_scope(principal.org, view["org_code"])
-        allowed = (when,) if isinstance(when, str) else when
-        if view["status"] not in allowed:
-            wanted = "或".join(f"“{STATUS_LABELS[s]}”" for s in allowed)
-            raise Refused("wrong_state", f"该申请当前状态为“{STATUS_LABELS.get(view['status'], view['status'])}”，"
-                                         f"只有{wanted}的申请可以办理此项")
-        check(view)
-        if not filer_may_act and (view["filed_by_org"], view["filed_by_user"]) == (principal.org, principal.user):
-            raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
-        event = make(view)
-        async with pool.acquire() as conn, conn.transaction():
-            await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
-                                    orgcode=principal.org, seal=authority.seal,
-                                    correlationid=structlog.contextvars.get_contextvars()["correlation_id"])
-        log.info("act_recorded", application_id=application_id, act=event.NAME)
-        act_id = next((getattr(event, f) for f in ("objection_id", "appeal_id", "complaint_id") if hasattr(event, f)), "")
-        return Recorded(application_id=application_id, event=event.NAME, id=act_id)
+    def recorded(event: Event) -> Recorded:
+        return Recorded(application_id=event.application_id, event=event.NAME, id=acts.act_id(event))
 
     @api.post("/v1/applications/{application_id}/objections", status_code=201, response_model=Recorded)
     async def raise_objection(application_id: str, form: ObjectionForm, principal: CurrentPrincipal,
                               pool: PoolDep, authority: AuthorityDep) -> Recorded:
-        return await act(pool, authority, principal, application_id, lambda view: ObjectionRaised(
-            objection_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
-            summary=form.summary), filer_may_act=True, when="in_notice")
+        return recorded(await acts.raise_objection(pool, authority, principal, application_id, form.summary))
 
     @api.post("/v1/applications/{application_id}/objections/{objection_id}/resolution", status_code=201,
               response_model=Recorded)
     async def resolve_objection(application_id: str, objection_id: str, form: ResolutionForm,
                                 principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
-        return await act(pool, authority, principal, application_id, lambda view: ObjectionResolved(
-            objection_id=objection_id, application_id=application_id, outcome=form.outcome,
-            resolver_org=principal.org, resolver_user=principal.user, note=form.note), filer_may_act=False,
-            when="in_notice")
+        return recorded(await acts.resolve_objection(pool, authority, principal, application_id, objection_id,
+                                                     form.outcome, form.note))
 
     @api.post("/v1/applications/{application_id}/review", status_code=201, response_model=Recorded)
     async def decide_review(application_id: str, form: ReviewForm, principal: CurrentPrincipal,
                             pool: PoolDep, authority: AuthorityDep) -> Recorded:
-        return await act(pool, authority, principal, application_id, lambda view: ManualReviewDecided(
-            application_id=application_id, outcome=form.outcome, reviewer_org=principal.org,
-            reviewer_user=principal.user, note=form.note), filer_may_act=False, when="manual_review")
+        return recorded(await acts.decide_review(pool, authority, principal, application_id, form.outcome, form.note))
 
     @api.post("/v1/applications/{application_id}/appeals", status_code=201, response_model=Recorded)
     async def file_appeal(application_id: str, form: AppealForm, principal: CurrentPrincipal, pool: PoolDep,
                           authority: AuthorityDep) -> Recorded:
         """申诉: the applicant contests a rejection; a union on the application's line records it."""
-        return await act(pool, authority, principal, application_id, lambda view: AppealFiled(
-            appeal_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
-            recorded_by_user=principal.user, grounds=form.grounds), filer_may_act=True,
-            when=("rejected", "appeal_dismissed"))
+        return recorded(await acts.file_appeal(pool, authority, principal, application_id, form.grounds))
 
     @api.post("/v1/applications/{application_id}/appeals/{appeal_id}/decision", status_code=201,
               response_model=Recorded)
     async def decide_appeal(application_id: str, appeal_id: str, form: RulingForm, principal: CurrentPrincipal,
                             pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """Upheld: the application is reviewed again on today's facts. Not by its filer."""
-        return await act(pool, authority, principal, application_id, lambda view: AppealDecided(
-            appeal_id=appeal_id, application_id=application_id, ruling=form.ruling, decider_org=principal.org,
-            decider_user=principal.user, note=form.note), filer_may_act=False, when="appealed",
-            check=lambda view: _require_open(view, "appeal", appeal_id))
+        return recorded(await acts.decide_appeal(pool, authority, principal, application_id, appeal_id,
+                                                 form.ruling, form.note))
 
     @api.post("/v1/applications/{application_id}/complaints", status_code=201, response_model=Recorded)
     async def file_complaint(application_id: str, form: ComplaintForm, principal: CurrentPrincipal,
                              pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """投诉 about an approved or paid grant."""
-        def none_open(view: dict) -> None:
-            if view["open_complaints"]:
-                raise Refused("complaint_open", "该申请已有待处理的投诉，请先处理")
-        return await act(pool, authority, principal, application_id, lambda view: ComplaintFiled(
-            complaint_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org,
-            recorded_by_user=principal.user, summary=form.summary), filer_may_act=True, when=GRANTED,
-            check=none_open)
+        return recorded(await acts.file_complaint(pool, authority, principal, application_id, form.summary))
 
     @api.post("/v1/applications/{application_id}/complaints/{complaint_id}/decision", status_code=201,
               response_model=Recorded)
     async def decide_complaint(application_id: str, complaint_id: str, form: RulingForm,
                                principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """Upheld: the grant is revoked; paid money is reversed by a correcting ledger entry. Not by its filer."""
-        return await act(pool, authority, principal, application_id, lambda view: ComplaintDecided(
-            complaint_id=complaint_id, application_id=application_id, ruling=form.ruling,
-            decider_org=principal.org, decider_user=principal.user, note=form.note), filer_may_act=False,
-            when=GRANTED, check=lambda view: _require_open(view, "complaint", complaint_id))
+        return recorded(await acts.decide_complaint(pool, authority, principal, application_id, complaint_id,
+                                                    form.ruling, form.note))
 
     @api.post("/v1/imports", status_code=201)
     async def post_import(file: UploadFile, principal: CurrentPrincipal, pool: PoolDep,
@@ -305,9 +267,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
     async def correct_bank_card(application_id: str, form: BankCardForm, principal: CurrentPrincipal,
                                 pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """After the bank refused a card (payment_failed): the grant is issued again to this card."""
-        return await act(pool, authority, principal, application_id, lambda view: BankCardCorrected(
-            application_id=application_id, org_code=view["org_code"], bank_card=form.bank_card,
-            corrected_by_user=principal.user), filer_may_act=True, when="payment_failed")
+        return recorded(await acts.correct_bank_card(pool, authority, principal, application_id, form.bank_card))
 
     @api.get("/v1/review-queue")
     async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
@@ -322,36 +282,9 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) ->
     return api
 
 
-def _require_open(view: dict, kind: str, act_id: str) -> None:
-    """The appeal or complaint `act_id` was filed on this application and is not decided yet."""
-    history = view["history"]
-    filed = {e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_filed"}
-    decided = {e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_decided"}
-    if act_id not in filed - decided:
-        label = {"appeal": "申诉", "complaint": "投诉"}[kind]
-        raise Refused(f"{kind}_not_open", f"{label}{act_id}不存在或已处理")
-
-
 def _not_found() -> JSONResponse:
     return JSONResponse(status_code=404, content={"errors": [
         {"code": "application_not_found", "message": "未找到该申请", "field": None}]})
-
-
-_GENERIC_MESSAGES = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "不认识的字段",
-    "string_pattern_mismatch": "格式不正确",
-    "enum": "取值不在允许范围内",
-}
-
-
-def _error(e: dict[str, Any]) -> dict[str, Any]:
-    field = ".".join(str(p) for p in e["loc"] if p != "body")
-    code = e["type"]
-    message = e["msg"] if code.startswith("invalid_") else _GENERIC_MESSAGES.get(code, "填写有误")
-    value = e.get("input")
-    return {"code": code, "message": message, "field": field, "detail": mask_text(e["msg"]),
-            "input": mask_text(str(value)) if isinstance(value, str | int | float) else None}
 
 
 def _jsonable(view: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from contracts.applications import (
     GrantRevoked,
     ManualReviewRequired,
 )
+from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
 from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled
 from contracts.reviews import (
     AppealDecided,
@@ -20,8 +21,9 @@ from contracts.reviews import (
     ObjectionRaised,
     ObjectionResolved,
 )
-from contracts.topics import APPLICATIONS, DECISIONS, LEDGER, PAYMENTS, REVIEWS
+from contracts.topics import APPLICATIONS, DECISIONS, EMPLOYMENT, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
+from services.shared.consumer import Many
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
 
@@ -34,7 +36,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
         subscriptions=(
             Subscription(
                 name="status",
-                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS),
+                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS, EMPLOYMENT),
                 handlers={
                     ApplicationSubmitted: handlers.on_submitted_elsewhere,
                     ApplicationVerified: handlers.follow(handlers.verified),
@@ -49,10 +51,12 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     ComplaintFiled: handlers.follow(handlers.complaint_filed),
                     ComplaintDecided: handlers.follow(handlers.complaint_decided),
                     GrantRevoked: handlers.follow(handlers.revoked),
-                    LedgerTransferPosted: handlers.follow(handlers.transferred),
+                    LedgerTransferPosted: Many(handlers.on_ledger_entries),
                     BankCardCorrected: handlers.follow(handlers.card_corrected),
                     PaymentSettled: handlers.follow(handlers.settled),
                     PaymentFailed: handlers.follow(handlers.failed),
+                    GraduateRegistered: handlers.on_graduate_registered,
+                    EmploymentProgressRecorded: handlers.on_graduate_progress,
                 },
             ),
         ),

@@ -18,6 +18,7 @@ from contracts.applications import (
     GrantRevoked,
     ManualReviewRequired,
 )
+from contracts.employment import EmploymentProgressRecorded, EmploymentStage, GraduateRegistered
 from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
 from contracts.reviews import (
     AppealDecided,
@@ -216,6 +217,16 @@ def transferred(e: LedgerTransferPosted) -> Step | None:
     return None
 
 
+async def on_ledger_entries(items: list[tuple[HandlerContext, LedgerTransferPosted]]) -> None:
+    """Every ledger entry, for the console's funds page (a projection of the published ledger,
+    not disbursement's tables), and grants in the application's status."""
+    await _follow_transfers.handle(items)
+    await items[0][0].conn.executemany(
+        "INSERT INTO ledger_view VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        [(e.sequence, e.transfer_id, e.debit_account, e.credit_account, e.amount_fen, e.application_id,
+          e.kind.value, e.hash, e.recorded_at) for _, e in items])
+
+
 def card_corrected(e: BankCardCorrected) -> Step:
     return Step(e.application_id, "reissued", {"by": e.org_code, "user": e.corrected_by_user})
 
@@ -250,3 +261,22 @@ async def review_queue(pool: asyncpg.Pool, orgs: list[str]) -> list[dict]:
         "OR open_complaints > 0) ORDER BY submitted_at",
         orgs)
     return [dict(r) for r in rows]
+
+
+_follow_transfers = follow(transferred)
+
+
+async def on_graduate_registered(ctx: HandlerContext, e: GraduateRegistered) -> None:
+    await ctx.conn.execute("INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year) "
+                           "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           e.graduate_id, e.application_id, e.origin_org, e.graduation_year)
+
+
+async def on_graduate_progress(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:
+    """The console's 就业 list: the furthest stage, and every report in history (the employment
+    service decides what it accepts; this view follows what it was sent, in order)."""
+    entry = [{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code, "employer": e.employer}]
+    await ctx.conn.execute(
+        "UPDATE graduates_view SET history = history || $2::jsonb, employer = COALESCE($3, employer), "
+        "stage = CASE WHEN array_position($4::text[], $5) > array_position($4::text[], stage) THEN $5 ELSE stage END "
+        "WHERE graduate_id = $1", e.graduate_id, entry, e.employer, [s.value for s in EmploymentStage], e.stage.value)

@@ -3,6 +3,7 @@ allowed for the event's type (contracts/access.py) and the union tree."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 
 from contracts.access import PRODUCERS, UNION
@@ -18,10 +19,15 @@ class MisconfiguredAuthority(RuntimeError):
     """A service may not run without the keys (and, in production, the tokens) it needs."""
 
 
+ROLES = {"clerk": "经办人", "reviewer": "审核人", "finance": "财务", "auditor": "审计"}
+
+
 @dataclass(frozen=True)
 class Principal:
     org: str
     user: str
+    name: str = ""  # display name in the console
+    role: str = "clerk"  # shown in the console; what a principal may do is decided by scope and the rules
 
 
 @dataclass
@@ -42,7 +48,8 @@ class Authority:
         missing = [name for name in (*([identity] if identity else []), *signs_as) if name not in keys]
         if missing:
             raise MisconfiguredAuthority(f"JINQIU_SIGNING_KEYS has no key for {', '.join(missing)}")
-        tokens = {t: Principal(p["org"], p["user"]) for t, p in json_setting(settings.api_tokens).items()}
+        tokens = {t: Principal(p["org"], p["user"], p.get("name", p["user"]), p.get("role", "clerk"))
+                  for t, p in json_setting(settings.api_tokens).items()}
         if settings.production and not (tokens and settings.kafka_credentials):
             raise MisconfiguredAuthority("production mode needs JINQIU_API_TOKENS and JINQIU_KAFKA_CREDENTIALS")
         return cls(load_tree(settings.org_tree_file), keys, tokens, identity)
@@ -52,6 +59,13 @@ class Authority:
         if principal is None:
             raise Refused("unauthenticated", "未提供有效的访问令牌")
         return principal
+
+    def sign_in(self, user: str, token: str) -> Principal:
+        """The console's sign-in: the staff account's user name and its API token as password."""
+        found = next((p for t, p in self.tokens.items() if hmac.compare_digest(t.encode(), token.encode())), None)
+        if found is None or found.user != user:
+            raise Refused("sign_in_failed", "账号或口令不正确")
+        return found
 
     def require_scope(self, actor: str, target: str) -> None:
         if not self.tree.may_act(actor, target):

@@ -40,3 +40,15 @@ def mask_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(mask_value(v) for v in value)
     return value
+
+
+def mask_name(name: str) -> str:
+    """As notices are published: 张*明, 王*."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * max(1, len(name) - 2) + (name[-1] if len(name) > 2 else "")
+
+
+def mask_id_number(id_number: str) -> str:
+    """As notices are published: the region and the last four digits, 341621********1234."""
+    return id_number[:6] + "*" * max(0, len(id_number) - 10) + id_number[-4:] if len(id_number) > 10 else "****"

@@ -72,8 +72,6 @@ class Review:
     attempt: int = 1
     entitlement: ApplicationVerified | None = None
     notice_ends_on: dt.date | None = None
-    reasons: tuple[str, ...] = ()
-    duplicate_of: str | None = None
     objections: Mapping[str, str] = field(default_factory=dict)  # objection id → open / upheld / dismissed
     appeals: Mapping[str, str] = field(default_factory=dict)
     complaints: Mapping[str, str] = field(default_factory=dict)
@@ -109,8 +107,7 @@ class Review:
             case ApplicationVerified():
                 return replace(moved, status="approved", entitlement=event)
             case ApplicationRejected():
-                return replace(moved, status="rejected", attempt=event.attempt, reasons=event.reasons,
-                               duplicate_of=event.duplicate_of, notice_ends_on=None)
+                return replace(moved, status="rejected", attempt=event.attempt, notice_ends_on=None)
             case ObjectionRaised():
                 return replace(moved, objections={**self.objections, event.objection_id: "open"})
             case ObjectionResolved():
