@@ -210,6 +210,8 @@ class ApplicationInNotice(Event):
     ends_on: dt.date
     amount_fen: Fen
     rule_id: str
+    fund_sources: tuple[str, ...] = Field(default=(), description="The funds the grant may be paid from, "
+                                          "in preference order (empty on notices published before this field)")
     attempt: int = Field(default=1, ge=1, description="Which review of the application: 1, and one more after "
                          "each upheld appeal")
 

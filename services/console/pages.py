@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import asyncpg
 from fastapi import APIRouter, Depends, Form, Request
@@ -24,6 +25,8 @@ from services.console.forms import FormProblem, application_form, store_document
 from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.handlers import application_view, file_application, review_queue
+from services.intake.reports import report_rows
+from services.reports.annexes import ANNEXES
 from services.shared import labels
 from services.shared.authority import ROLES, Authority
 from services.shared.errors import Refused
@@ -236,6 +239,23 @@ def console_router() -> APIRouter:
             "SELECT * FROM graduates_view WHERE origin_org = ANY($1) ORDER BY origin_org, graduation_year, graduate_id",
             subtree(_authority(request), session.principal.org))
         return render(request, "employment.html", session=session, rows=rows)
+
+    # --- 报表 --------------------------------------------------------------------------------
+
+    @router.get("/reports")
+    async def reports_page(request: Request, session: StaffSession) -> HTMLResponse:
+        return render(request, "reports.html", session=session, annexes=ANNEXES)
+
+    @router.get("/reports/{name}.xlsx")
+    async def report(name: str, request: Request, session: StaffSession, year: int = 2023) -> Response:
+        """附件7/8/9 of the signed-in union's subtree, as it stands now."""
+        if name not in ANNEXES:
+            raise Refused("report_not_found", "没有这张报表")
+        authority = _authority(request)
+        rows = await report_rows(_pool(request), subtree(authority, session.principal.org))
+        filename, build = ANNEXES[name]
+        return Response(build(rows[name], authority.tree, year), media_type=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
     # --- 网上申报 待确认 ----------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from services.shared.errors import Refused
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS, 409), "unauthenticated": 401, "sign_in_failed": 401,
-                  "rate_limited": 429, "field_required": 422, "org_not_found": 404, "csrf_invalid": 403, "application_not_found": 404, "import_not_found": 404,
+                  "rate_limited": 429, "field_required": 422, "org_not_found": 404, "report_not_found": 404, "csrf_invalid": 403, "application_not_found": 404, "import_not_found": 404,
                   "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
 # The database is away (restarting, failing over): nothing was stored, the client may retry.

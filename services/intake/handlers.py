@@ -54,10 +54,11 @@ async def file_applications(
     history = [{"status": "submitted", "by": principal.org, "user": principal.user, "at": datetime.now(UTC).isoformat()}]
     created = {r["application_id"] for r in await conn.fetch(
         "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
-        "filed_by_user) SELECT a, s, o, 'submitted', $4::jsonb, $5, $6 FROM unnest($1::text[], $2::text[], $3::text[]) "
-        "AS u(a, s, o) ON CONFLICT DO NOTHING RETURNING application_id",
+        "filed_by_user, category) SELECT a, s, o, 'submitted', $4::jsonb, $5, $6, c "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $7::text[]) AS u(a, s, o, c) "
+        "ON CONFLICT DO NOTHING RETURNING application_id",
         [e.application_id for e in events], [f.submission_id for f in forms], [f.org_code for f in forms],
-        history, principal.org, principal.user,
+        history, principal.org, principal.user, [f.category.value for f in forms],
     )}
     first_of_each = {e.application_id: e for e in reversed(events) if e.application_id in created}
     await eventstore.append(
@@ -81,13 +82,13 @@ async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -
     became of one arrived first (from another topic), its placeholder is completed."""
     await ctx.conn.execute(
         "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
-        "filed_by_user) VALUES ($1, $2, $3, 'submitted', $4, $5, $6) ON CONFLICT (application_id) DO UPDATE "
-        "SET submission_id = EXCLUDED.submission_id, org_code = EXCLUDED.org_code, "
+        "filed_by_user, category) VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7) ON CONFLICT (application_id) "
+        "DO UPDATE SET submission_id = EXCLUDED.submission_id, org_code = EXCLUDED.org_code, "
         "history = EXCLUDED.history || applications.history, filed_by_org = EXCLUDED.filed_by_org, "
-        "filed_by_user = EXCLUDED.filed_by_user WHERE applications.filed_by_org IS NULL",
+        "filed_by_user = EXCLUDED.filed_by_user, category = EXCLUDED.category WHERE applications.filed_by_org IS NULL",
         e.application_id, e.submission_id, e.org_code,
         [{"status": "submitted", "by": e.filed_by_org, "user": e.filed_by_user, "at": ctx.envelope.time.isoformat()}],
-        e.filed_by_org, e.filed_by_user,
+        e.filed_by_org, e.filed_by_user, e.category.value,
     )
 
 
@@ -110,7 +111,8 @@ _FOLLOW = """
         attempt = greatest(attempt, coalesce($9::int, attempt)),
         history = history || $3::jsonb, amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons),
         notice_ends_on = COALESCE($7, notice_ends_on), open_objections = greatest(open_objections + $8, 0),
-        open_complaints = greatest(open_complaints + $10::int, 0)
+        open_complaints = greatest(open_complaints + $10::int, 0),
+        fund_sources = COALESCE($11::text[], fund_sources), paid_from = COALESCE($12::text, paid_from)
     WHERE application_id = $1
 """
 
@@ -126,6 +128,8 @@ class Step:
     objections: int = 0  # change in open objections
     attempt: int | None = None  # the review attempt a decision belongs to
     complaints: int = 0  # change in open complaints
+    fund_sources: list[str] | None = None  # the funds its rule may pay from
+    paid_from: str | None = None  # the fund account of its live grant
 
 
 def follow(describe: Callable[[Any], Step | None]) -> Many:
@@ -140,7 +144,7 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
             entry |= {**step.fields, "at": ctx.envelope.time.isoformat()}
             rows.append((step.application_id, step.status, [entry], step.fields.get("amount_fen"),
                          step.fields.get("reasons"), STATUS_ORDER, step.notice_ends_on, step.objections,
-                         step.attempt, step.complaints))
+                         step.attempt, step.complaints, step.fund_sources, step.paid_from))
         if rows:
             conn = items[0][0].conn
             await conn.executemany(_PLACEHOLDER, [(row[0],) for row in rows])
@@ -156,7 +160,7 @@ def manual_review_required(e: ManualReviewRequired) -> Step:
 def in_notice(e: ApplicationInNotice) -> Step:
     return Step(e.application_id, "in_notice", {"amount_fen": e.amount_fen, "rule_id": e.rule_id,
                 "notice_from": e.starts_on.isoformat(), "notice_until": e.ends_on.isoformat()},
-                notice_ends_on=e.ends_on, attempt=e.attempt)
+                notice_ends_on=e.ends_on, attempt=e.attempt, fund_sources=list(e.fund_sources) or None)
 
 
 def review_decided(e: ManualReviewDecided) -> Step:
@@ -176,7 +180,8 @@ def objection_resolved(e: ObjectionResolved) -> Step:
 
 
 def verified(e: ApplicationVerified) -> Step:
-    return Step(e.application_id, "approved", {"amount_fen": e.amount_fen, "rule_id": e.rule_id}, attempt=e.attempt)
+    return Step(e.application_id, "approved", {"amount_fen": e.amount_fen, "rule_id": e.rule_id}, attempt=e.attempt,
+                fund_sources=list(e.fund_sources))
 
 
 def rejected(e: ApplicationRejected) -> Step:
@@ -213,7 +218,8 @@ def revoked(e: GrantRevoked) -> Step:
 
 def transferred(e: LedgerTransferPosted) -> Step | None:
     if e.application_id and e.kind is TransferKind.GRANT:
-        return Step(e.application_id, "paid", {"transfer_id": e.transfer_id, "fund": e.debit_account})
+        return Step(e.application_id, "paid", {"transfer_id": e.transfer_id, "fund": e.debit_account},
+                    paid_from=e.debit_account)
     return None
 
 

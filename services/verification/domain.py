@@ -166,7 +166,8 @@ def notice(verified: ApplicationVerified, starts_on: dt.date, days: int) -> Appl
     """公示: the notice runs `days` calendar days from `starts_on`, inclusive."""
     return ApplicationInNotice(application_id=verified.application_id, org_code=verified.org_code,
                                starts_on=starts_on, ends_on=starts_on + dt.timedelta(days=days - 1),
-                               amount_fen=verified.amount_fen, rule_id=verified.rule_id)
+                               amount_fen=verified.amount_fen, rule_id=verified.rule_id,
+                               fund_sources=verified.fund_sources)
 
 
 def advance_clock(current: dt.date | None, proposed: dt.date, max_jump_days: int) -> dt.date:

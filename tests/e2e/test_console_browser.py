@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.async_api import Page, async_playwright
 
 from contracts.applications import DocumentKind
@@ -173,6 +174,13 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         ledger = {r["account"]: r["balance"] for r in await db.fetch(
             "SELECT account, credits_fen - debits_fen AS balance FROM disbursement.accounts WHERE account LIKE 'fund:%'")}
         assert shown == ledger and shown
+        await city.goto(f"{url}/reports")
+        async with city.expect_download() as download:
+            await city.click("a:has-text('附件8')")
+        sheet = load_workbook(io.BytesIO(Path(await (await download.value).path()).read_bytes())).active
+        rows = list(sheet.iter_rows(values_only=True))
+        paid = await db.fetchval("SELECT count(*) FROM intake.applications WHERE status IN ('paid', 'settled')")
+        assert rows[0][0].startswith("附件8") and rows[-1][0] == "合计" and rows[-1][4] == paid > 0
         await city.goto(f"{url}/employment")
         assert "阳光就业" in await city.inner_text("h1")
         await city.click("#logout")
