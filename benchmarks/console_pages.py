@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 PAGES = ["/review", "/apply", "/imports", "/funds", "/ledger?account=fund:central:{org}", "/employment",
-         "/confirmations", "/notice/{org}", "/self"]
+         "/confirmations", "/notice/{org}", "/self", "/reports/demand.xlsx", "/reports/activity.xlsx",
+         "/reports/employment.xlsx"]
 
 
 def main() -> None:
@@ -28,9 +29,10 @@ def main() -> None:
         signed = client.post("/login", data={"user": args.user, "token": args.token})
         if signed.status_code != 303:
             raise SystemExit(f"sign-in failed: HTTP {signed.status_code}")
-        first = client.get("/review").text
-        case = first.split('href="/applications/')[1].split('"')[0] if 'href="/applications/' in first else None
-        pages = [page.format(org=args.org) for page in PAGES] + ([f"/applications/{case}"] if case else [])
+        pages = [page.format(org=args.org) for page in PAGES]
+        listing = client.get(pages[0]).text + client.get(pages[4]).text  # a case from the queue, else the ledger
+        case = listing.split('href="/applications/')[1].split('"')[0] if 'href="/applications/' in listing else None
+        pages += [f"/applications/{case}"] if case else []
         table = Table(title=f"console pages, {args.requests} requests each")
         for column in ("page", "status", "median ms", "worst ms", "bytes"):
             table.add_column(column)

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import json
 import secrets
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,8 +67,12 @@ async def keep_serving(url: str, tokens: dict, console: Console) -> None:
     for token, p in tokens.items():
         if p["org"] in (PROVINCE, CITY, next(iter(COUNTIES))):
             console.print(f"  {p['name']}（{p['org']}）: 账号 {p['user']}  口令 {token}")
-    console.print("Ctrl-C to stop")
-    await asyncio.Event().wait()
+    console.print("Ctrl-C (or SIGTERM) to stop")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
 
 
 class Staff:
