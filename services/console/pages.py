@@ -210,10 +210,13 @@ def console_router() -> APIRouter:
         visible = [r for r in balances if r["org"] in orgs or r["account"] in donation_orgs]
         payments = await pool.fetch(
             "SELECT status, count(*) AS n, coalesce(sum(amount_fen), 0)::bigint AS fen FROM applications "
-            "WHERE org_code = ANY($1) AND status IN ('paid', 'settled', 'payment_failed', 'reissued', 'revoked') "
+            "WHERE org_code = ANY($1) AND status IN ('approved', 'paid', 'settled', 'payment_failed', 'reissued', "
+            "'revoked') "
             "GROUP BY status ORDER BY status", orgs)
         head = await pool.fetchrow("SELECT sequence, hash FROM ledger_view ORDER BY sequence DESC LIMIT 1")
-        return render(request, "funds.html", session=session, balances=visible, payments=payments, head=head)
+        donations = await pool.fetch("SELECT * FROM donations_view WHERE org_code = ANY($1) ORDER BY donation_id", orgs)
+        return render(request, "funds.html", session=session, balances=visible, payments=payments, head=head,
+                      donations=donations)
 
     @router.get("/ledger")
     async def ledger(request: Request, session: StaffSession, account: str = "", status: str = "") -> HTMLResponse:

@@ -11,6 +11,7 @@ from contracts.applications import (
     ManualReviewRequired,
 )
 from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
+from contracts.funds import DonationReceived
 from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled
 from contracts.reviews import (
     AppealDecided,
@@ -21,7 +22,7 @@ from contracts.reviews import (
     ObjectionRaised,
     ObjectionResolved,
 )
-from contracts.topics import APPLICATIONS, DECISIONS, EMPLOYMENT, LEDGER, PAYMENTS, REVIEWS
+from contracts.topics import APPLICATIONS, DECISIONS, EMPLOYMENT, FUNDS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
 from services.shared.consumer import Many
 from services.shared.runtime import ServiceRuntime, Subscription
@@ -36,7 +37,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
         subscriptions=(
             Subscription(
                 name="status",
-                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS, EMPLOYMENT),
+                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS, EMPLOYMENT, FUNDS),
                 handlers={
                     ApplicationSubmitted: handlers.on_submitted_elsewhere,
                     ApplicationVerified: handlers.follow(handlers.verified),
@@ -57,6 +58,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     PaymentFailed: handlers.follow(handlers.failed),
                     GraduateRegistered: handlers.on_graduate_registered,
                     EmploymentProgressRecorded: handlers.on_graduate_progress,
+                    DonationReceived: handlers.on_donation,
                 },
             ),
         ),

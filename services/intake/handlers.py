@@ -19,6 +19,7 @@ from contracts.applications import (
     ManualReviewRequired,
 )
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage, GraduateRegistered
+from contracts.funds import DonationReceived
 from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
 from contracts.reviews import (
     AppealDecided,
@@ -286,3 +287,9 @@ async def on_graduate_progress(ctx: HandlerContext, e: EmploymentProgressRecorde
         "UPDATE graduates_view SET history = history || $2::jsonb, employer = COALESCE($3, employer), "
         "stage = CASE WHEN array_position($4::text[], $5) > array_position($4::text[], stage) THEN $5 ELSE stage END "
         "WHERE graduate_id = $1", e.graduate_id, entry, e.employer, [s.value for s in EmploymentStage], e.stage.value)
+
+
+async def on_donation(ctx: HandlerContext, e: DonationReceived) -> None:
+    await ctx.conn.execute("INSERT INTO donations_view VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                           e.donation_id, e.donor, e.org_code, e.amount_fen, list(e.intent.org_codes),
+                           list(e.intent.stages), e.intent.per_student_cap_fen)

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from playwright.async_api import Page, async_playwright
 
 from contracts.applications import DocumentKind
+from contracts.funds import DonationReceived, DonorIntent
 from contracts.households import HardshipFileOpened, HardshipKind, HouseholdCheckAuthorizationSigned
 from deploy.local import free_port
 from services.intake.spreadsheet import HEADER_NAME
@@ -94,8 +95,10 @@ def registry(i: int, org: str = COUNTY) -> list:
 
 async def test_sign_in_file_review_notice_object_and_funds(settings, db):
     async with console(settings) as (url, browser):
+        donation = DonationReceived(donation_id="don-1", donor="亳州某企业", org_code=CITY, amount_fen=100_000,
+                                    intent=DonorIntent(stages=("undergraduate",), per_student_cap_fen=50_000))
         await publish_events(settings, registry(1) + registry(2) + tick(21) + [(a, as_union(a)) for a in
-                                                                                [allocation(10_000_000)]])
+                                                                                [allocation(10_000_000), donation]])
         await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.authorizations"), lambda n: n == 2)
 
         # sign-in: a wrong password is refused in Chinese; then in
@@ -163,7 +166,7 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         await city.goto(f"{url}/applications/{first}")
         await city.click("button:has-text('异议不属实')")
         await publish_events(settings, tick(28))
-        await eventually(lambda: _status(city, url, first), lambda s: s in ("已发放", "已批准"))
+        await eventually(lambda: _status(city, url, first), lambda s: s == "已发放")
 
         # 资金: the page's balances are the ledger's
         await eventually(lambda: db.fetchval("SELECT count(*) FROM intake.ledger_view"), lambda n: n >= 3)
@@ -174,6 +177,14 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         ledger = {r["account"]: r["balance"] for r in await db.fetch(
             "SELECT account, credits_fen - debits_fen AS balance FROM disbursement.accounts WHERE account LIKE 'fund:%'")}
         assert shown == ledger and shown
+        paid = {await r.locator("td").first.inner_text(): int(await r.locator("td[data-fen]").get_attribute("data-fen"))
+                for r in await city.locator("#payments tr:has(td)").all()}
+        live_grants = await db.fetchval(
+            "SELECT sum(amount_fen) FROM disbursement.ledger_entries g WHERE kind = 'grant' AND NOT EXISTS "
+            "(SELECT 1 FROM disbursement.ledger_entries r WHERE r.reverses = g.transfer_id)")
+        assert sum(paid.values()) == live_grants > 0 and set(paid) <= {"已发放", "已到账", "已重新发放"}
+        donations = await city.inner_text("#donations")
+        assert "亳州某企业" in donations and "本科" in donations and "500.00" in donations
         await city.goto(f"{url}/reports")
         async with city.expect_download() as download:
             await city.click("a:has-text('附件8')")

@@ -55,3 +55,14 @@ CREATE TABLE graduates_view (
     history          jsonb   NOT NULL DEFAULT '[]'
 );
 CREATE INDEX graduates_view_org ON graduates_view (origin_org);
+
+-- Donations and their donors' intents, for the funds page (from donation.received).
+CREATE TABLE donations_view (
+    donation_id          text    PRIMARY KEY,
+    donor                text    NOT NULL,
+    org_code             text    NOT NULL,
+    amount_fen           bigint  NOT NULL,
+    org_codes            text[]  NOT NULL,
+    stages               text[]  NOT NULL,
+    per_student_cap_fen  bigint
+);
