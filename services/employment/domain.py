@@ -3,11 +3,12 @@ progress report. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from contracts.applications import ApplicationSubmitted, SchoolStage
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage, GraduateRegistered
+from services.shared.errors import Refused
 
 COLLEGE_STAGES = {SchoolStage.HIGHER_VOCATIONAL, SchoolStage.UNDERGRADUATE, SchoolStage.POSTGRADUATE}
 STAGE_ORDER = {stage: i for i, stage in enumerate(EmploymentStage)}
@@ -49,6 +50,13 @@ class Graduate:
         for event in stream:
             graduate = graduate.apply(event)
         return graduate
+
+    def record(self, progress: EmploymentProgressRecorded, on_line: Callable[[str, str], bool]) -> Graduate:
+        """Progress is recorded only by the graduate's origin union (生源地) or a union above or
+        below it: a union elsewhere in the country may not move someone else's graduate."""
+        if not on_line(progress.org_code, self.registered.origin_org):
+            raise Refused("org_out_of_scope", f"{progress.org_code}无权记录生源地为{self.registered.origin_org}的毕业生就业进展")
+        return self.apply(progress)
 
     def apply(self, progress: EmploymentProgressRecorded) -> Graduate:
         entry = {"stage": progress.stage.value, "on": progress.recorded_on.isoformat(), "by": progress.org_code}

@@ -41,7 +41,7 @@ async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorde
     if not stream:
         raise Refused("unknown_graduate", f"毕业生{e.graduate_id}尚未登记")
     before = Graduate.fold(stream)
-    after = before.apply(e)
+    after = before.record(e, ctx.authority.tree.on_one_line)
     await eventstore.record(ctx.conn, stream_id(e.graduate_id), before.version, [e], source=ctx.source,
                             cause=ctx.envelope, seal=ctx.authority.seal, publishes=lambda event: False)
     p = after.projection()

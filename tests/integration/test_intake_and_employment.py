@@ -8,7 +8,7 @@ from contracts.applications import ApplicationSubmitted
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage
 from contracts.envelope import Envelope
 from contracts.registry import decode
-from contracts.topics import APPLICATIONS
+from contracts.topics import APPLICATIONS, DEAD_LETTER, DEAD_LETTER_REASON_HEADER
 from services.intake.api import create_api
 from tests.factories import application, auth, form
 from tests.integration.services import running
@@ -50,8 +50,13 @@ async def test_graduates_are_registered_and_their_progress_projected(settings, d
                     for stage, day, employer in [(EmploymentStage.CONTRACT, 10, None),
                                                  (EmploymentStage.EMPLOYED, 20, "亳州某企业"),
                                                  (EmploymentStage.INTERVIEW, 5, None)]]
+        from_shaanxi = progress[1].model_copy(update={"org_code": "610200", "employer": "西安某公司"})
+        await publish_events(settings, [(from_shaanxi, as_union(from_shaanxi, "610200"))])  # signed, but off the line
+        dead = await eventually(lambda: read_topic(settings, DEAD_LETTER, idle=0.5), lambda r: len(r) == 1)
         await publish_events(settings, [(p, as_union(p, "341600")) for p in progress])
         row = await eventually(lambda: db.fetchrow("SELECT * FROM employment.graduates"),
                                lambda r: len(r["history"]) == 3)
+    assert dict(dead[0].headers)[DEAD_LETTER_REASON_HEADER].decode().startswith("org_out_of_scope")
     assert row["status"] == "employed" and row["employer"] == "亳州某企业"
+    assert all(h["by"] == "341600" for h in row["history"])
     assert row["origin_org"] == "341602" and row["graduation_year"] == 2024

@@ -24,3 +24,21 @@ def test_the_furthest_stage_holds_and_every_report_is_history():
     assert row["status"] == "employed" and row["history"][1] == {"stage": "employed", "on": "2023-09-05",
                                                                  "by": "341602"}
     assert Graduate.fold([REGISTERED]).projection()["status"] == "enrolment"
+
+
+def test_only_the_origin_line_records_progress():
+    import pytest
+
+    from services.shared.errors import Refused
+    from services.shared.orgs import load_tree
+
+    tree = load_tree()
+    registered = Graduate.fold([REGISTERED])
+    assert registered.record(progress(EmploymentStage.EMPLOYED, 1), tree.on_one_line).stage is EmploymentStage.EMPLOYED
+    city = progress(EmploymentStage.EMPLOYED, 1).model_copy(update={"org_code": "341600"})
+    assert registered.record(city, tree.on_one_line).version == 2
+    for elsewhere in ("610200", "341621"):  # Shaanxi; a neighbouring county
+        with pytest.raises(Refused) as refused:
+            registered.record(progress(EmploymentStage.EMPLOYED, 1).model_copy(update={"org_code": elsewhere}),
+                              tree.on_one_line)
+        assert refused.value.code == "org_out_of_scope"
