@@ -163,6 +163,43 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORTS = {"附件7": "demand", "附件8": "activity", "附件9": "employment"}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """附件7/8/9 of one union, live from intake's projections (DATABASE_URL): the unions directly
+    below it as rows (a city: its counties; the province: its cities), and a 合计."""
+    import asyncpg
+
+    from services.intake.reports import report_rows
+    from services.reports.annexes import ANNEXES
+    from services.reports.rollup import roll_up
+    from services.shared.orgs import load_tree
+
+    settings = Settings()
+    tree = load_tree(settings.org_tree_file)
+    if not settings.database_url:
+        console.print("[red]DATABASE_URL is not set (error code: database_url_missing)[/red]")
+        return 2
+    if args.org not in tree.orgs:
+        console.print(f"[red]没有工会代码 {args.org}（error code: org_not_found）[/red]")
+        return 2
+    name = REPORTS[args.report]
+
+    async def rows() -> list[dict]:
+        conn = await asyncpg.connect(settings.database_url, server_settings={"search_path": "intake"})
+        try:
+            found = await report_rows(conn, [c for c in tree.orgs if tree.may_act(args.org, c)])
+        finally:
+            await conn.close()
+        return roll_up(name, found[name], tree, args.org)
+
+    rolled = asyncio.run(rows())
+    Path(args.out).write_bytes(ANNEXES[name][1](rolled, tree, args.year, args.org))
+    console.print(f"{args.report} {tree.name(args.org)}: {len(rolled)} rows → {args.out}")
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     """Rebuild a service's projections from its events and compare digests with the live tables."""
     import asyncpg
@@ -412,6 +449,12 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_broker_setup)
     sub.add_parser("status", help="throughput, outbox backlog, consumer lag, dead letters").set_defaults(
         func=cmd_status)
+    report = sub.add_parser("report", help="附件7/8/9 of a union, live (DATABASE_URL): rows per union below it, 合计")
+    report.add_argument("report", choices=list(REPORTS))
+    report.add_argument("--org", required=True, help="the reporting union, e.g. 341600 (its counties as rows)")
+    report.add_argument("--year", type=int, default=2023)
+    report.add_argument("--out", required=True, help="FILE.xlsx")
+    report.set_defaults(func=cmd_report)
     replay = sub.add_parser("replay", help="rebuild a service's projections from its events (DATABASE_URL) "
                                            "and compare digests with the live tables")
     replay.add_argument("service", choices=["verification", "disbursement", "employment"])

@@ -27,6 +27,7 @@ from services.intake.bulk import error_workbook, import_sheet
 from services.intake.handlers import application_view, file_application, review_queue
 from services.intake.reports import report_rows
 from services.reports.annexes import ANNEXES
+from services.reports.rollup import roll_up
 from services.shared import labels
 from services.shared.authority import ROLES, Authority
 from services.shared.errors import Refused
@@ -254,10 +255,10 @@ def console_router() -> APIRouter:
         """附件7/8/9 of the signed-in union's subtree, as it stands now."""
         if name not in ANNEXES:
             raise Refused("report_not_found", "没有这张报表")
-        authority = _authority(request)
-        rows = await report_rows(_pool(request), subtree(authority, session.principal.org))
+        authority, top = _authority(request), session.principal.org
+        rows = await report_rows(_pool(request), subtree(authority, top))
         filename, build = ANNEXES[name]
-        return Response(build(rows[name], authority.tree, year), media_type=XLSX,
+        return Response(build(roll_up(name, rows[name], authority.tree, top), authority.tree, year, top), media_type=XLSX,
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
     # --- 网上申报 待确认 ----------------------------------------------------------------------

@@ -24,14 +24,15 @@ def _yuan(fen: int) -> float:
     return round(fen / 100, 2)
 
 
-def _workbook(title: str, header: list[str], rows: list[list], totals: list) -> bytes:
+def _workbook(title: str, header: list[str], rows: list[list], totals: list, unit: str = "") -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([f"填报单位：{unit}" if unit else ""])
     sheet.append(header)
-    for cell in sheet[2]:
+    for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
@@ -48,26 +49,34 @@ def _totals(rows: list[list], first_numeric: int, label: str = "合计") -> list
     return [label, *[""] * (first_numeric - 1), *[round(v, 2) if isinstance(v, float) else v for v in sums]]
 
 
-def demand_summary(rows: list[dict], tree: OrgTree, year: int) -> bytes:
+def _province(tree: OrgTree, top: str | None) -> str:
+    """安徽省 from 安徽省总工会: the seeds name the forms after the province."""
+    root = tree.name(tree.root_of(top)) if top else ""
+    return root.removesuffix("总工会")
+
+
+def demand_summary(rows: list[dict], tree: OrgTree, year: int, top: str | None = None) -> bytes:
     """附件7 金秋助学活动需求汇总表: applicants, eligible students and yuan needed, by union and category."""
     table = [[r["org_code"], tree.name(r["org_code"]), CATEGORY.get(r["category"], r["category"]),
               r["applications"], r["eligible"], _yuan(r["provincial_fen"]), _yuan(r["other_fen"]),
               _yuan(r["provincial_fen"] + r["other_fen"])] for r in rows]
     header = ["单位代码", "单位", "帮扶类别", "申请人数", "符合条件人数", "省总经费需求（元）", "其他资金需求（元）",
               "需求合计（元）"]
-    return _workbook(f"附件7 {year}年金秋助学活动需求汇总表", header, table, _totals(table, 3))
+    return _workbook(f"附件7 {year}年{_province(tree, top)}工会金秋助学活动需求汇总表", header, table, _totals(table, 3),
+                     tree.name(top) if top else "")
 
 
-def activity_statistics(rows: list[dict], tree: OrgTree, year: int) -> bytes:
+def activity_statistics(rows: list[dict], tree: OrgTree, year: int, top: str | None = None) -> bytes:
     """附件8 金秋助学活动情况统计表: students and yuan granted, by union, category and fund source."""
     table = [[r["org_code"], tree.name(r["org_code"]), CATEGORY.get(r["category"], r["category"]),
               FUND.get(r["fund_source"], r["fund_source"]), r["students"], _yuan(r["amount_fen"]), r["settled"]]
              for r in rows]
     header = ["单位代码", "单位", "帮扶类别", "资金来源", "资助人数", "资助金额（元）", "已到账人数"]
-    return _workbook(f"附件8 {year}年金秋助学活动情况统计表", header, table, _totals(table, 4))
+    return _workbook(f"附件8 {year}年{_province(tree, top)}工会金秋助学活动情况统计表", header, table, _totals(table, 4),
+                     tree.name(top) if top else "")
 
 
-def employment_statistics(rows: list[dict], tree: OrgTree, year: int) -> bytes:
+def employment_statistics(rows: list[dict], tree: OrgTree, year: int, top: str | None = None) -> bytes:
     """附件9 困难职工家庭高校毕业生阳光就业暖心行动统计表: graduates by origin union and furthest stage."""
     by_org: dict[str, dict[str, int]] = defaultdict(dict)
     for r in rows:
@@ -83,10 +92,11 @@ def employment_statistics(rows: list[dict], tree: OrgTree, year: int) -> bytes:
     totals = _totals(table, 2)
     if table:
         totals[-1] = round(totals[-2] / totals[2], 4) if totals[2] else 0.0
-    return _workbook(f"附件9 {year}年困难职工家庭高校毕业生阳光就业暖心行动统计表", header, table, totals)
+    return _workbook(f"附件9 {year}年{_province(tree, top)}困难职工家庭高校毕业生阳光就业暖心行动统计表", header, table, totals,
+                     tree.name(top) if top else "")
 
 
-ANNEXES: dict[str, tuple[str, Callable[[list[dict], OrgTree, int], bytes]]] = {
+ANNEXES: dict[str, tuple[str, Callable[..., bytes]]] = {
     "demand": ("附件7_金秋助学活动需求汇总表.xlsx", demand_summary),
     "activity": ("附件8_金秋助学活动情况统计表.xlsx", activity_statistics),
     "employment": ("附件9_阳光就业暖心行动统计表.xlsx", employment_statistics),

@@ -39,6 +39,18 @@ class OrgTree:
         """One org lies within the other's subtree (either way): a union above or below."""
         return self.may_act(a, b) or self.may_act(b, a)
 
+    def child_toward(self, top: str, code: str) -> str | None:
+        """The org directly below `top` on the way down to `code` (`top` itself for `top`; None
+        outside its subtree): the row a level sees for what happened below it."""
+        chain = self.ancestors(code)
+        if top not in chain:
+            return None
+        i = chain.index(top)
+        return chain[i - 1] if i > 0 else top
+
+    def root_of(self, code: str) -> str:
+        return self.ancestors(code)[-1]
+
     def name(self, code: str) -> str:
         org = self.orgs.get(code)
         return org.name if org else code

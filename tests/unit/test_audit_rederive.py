@@ -139,3 +139,4 @@ def test_the_entitlement_follows_the_rule_kind():
     assert entitlement(POLICY, {**base, "tuition_invoice_fen": 900_000}) == ("ah2023.archived.basic_education", 200_000)
     assert entitlement(POLICY, {**base, "category": "graduate", "program": "sunshine_employment",
                                 "stage": "undergraduate"}) == ("ah2023.sunshine_employment.graduate", 0)
+
