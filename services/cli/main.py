@@ -172,9 +172,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     import asyncpg
 
     from services.intake.reports import report_rows
-    from services.reports.annexes import ANNEXES
+    from services.reports.annexes import annex, cohort_of
     from services.reports.rollup import roll_up
     from services.shared.orgs import load_tree
+    from services.shared.policy import load_book
 
     settings = Settings()
     tree = load_tree(settings.org_tree_file)
@@ -195,7 +196,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return roll_up(name, found[name], tree, args.org)
 
     rolled = asyncio.run(rows())
-    Path(args.out).write_bytes(ANNEXES[name][1](rolled, tree, args.year, args.org))
+    cohort = cohort_of(load_book(settings.policy_files), args.org, args.year)
+    Path(args.out).write_bytes(annex(name, rolled, tree, args.year, args.org, cohort))
     console.print(f"{args.report} {tree.name(args.org)}: {len(rolled)} rows → {args.out}")
     return 0
 

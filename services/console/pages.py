@@ -26,7 +26,7 @@ from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.handlers import application_view, file_application, review_queue
 from services.intake.reports import report_rows
-from services.reports.annexes import ANNEXES
+from services.reports.annexes import ANNEXES, annex, cohort_of
 from services.reports.rollup import roll_up
 from services.shared import labels
 from services.shared.authority import ROLES, Authority
@@ -257,8 +257,10 @@ def console_router() -> APIRouter:
             raise Refused("report_not_found", "没有这张报表")
         authority, top = _authority(request), session.principal.org
         rows = await report_rows(_pool(request), subtree(authority, top))
-        filename, build = ANNEXES[name]
-        return Response(build(roll_up(name, rows[name], authority.tree, top), authority.tree, year, top), media_type=XLSX,
+        filename, _ = ANNEXES[name]
+        content = annex(name, roll_up(name, rows[name], authority.tree, top), authority.tree, year, top,
+                        cohort_of(request.app.state.policies, top, year))
+        return Response(content, media_type=XLSX,
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
     # --- 网上申报 待确认 ----------------------------------------------------------------------

@@ -30,10 +30,11 @@ from services.audit.verify import AuditReport, load_evidence, verify_lines
 from services.demo.bank import BankSimulator
 from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season, replacement_card
 from services.reports import outputs
+from services.reports.annexes import cohort_of
 from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.shared.authority import Authority
-from services.shared.policy import BUNDLED_POLICIES
+from services.shared.policy import BUNDLED_POLICIES, load_book
 from services.shared.settings import Settings, json_setting
 from services.system import ServiceProcesses, prepare_broker
 
@@ -210,7 +211,8 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl", json_setting(keys)["disbursement"])
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
-        await outputs.write_reports(conn, out / "reports", authority.tree, YEAR)
+        await outputs.write_reports(conn, out / "reports", authority.tree, YEAR,
+                                    cohort_of(load_book(settings.policy_files), PROVINCE, YEAR))
         if serve:
             await keep_serving(services.url, tokens, console)
     finally:

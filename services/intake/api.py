@@ -33,6 +33,8 @@ from services.intake.handlers import application_view, file_application, review_
 from services.shared import tracing
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
+from services.shared.policy import PolicyBook, load_book
+from services.shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -108,10 +110,12 @@ class Recorded(BaseModel):
     id: str
 
 
-def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority) -> FastAPI:
+def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
+               policies: PolicyBook | None = None) -> FastAPI:
     api = FastAPI(title="jinqiu intake", version="1", description="金秋助学 application intake")
     api.state.pool_getter = pool_getter
     api.state.authority = authority
+    api.state.policies = policies or load_book(Settings().policy_files)
 
     @api.middleware("http")
     async def correlation(request: Request, call_next: Callable) -> Response:

@@ -26,8 +26,8 @@ ACTIVITY = """
     GROUP BY org_code, category, fund_source ORDER BY org_code, category, fund_source
 """
 EMPLOYMENT = """
-    SELECT origin_org AS org_code, stage AS status, count(*) AS graduates
-    FROM graduates_view WHERE origin_org = ANY($1) GROUP BY origin_org, stage ORDER BY origin_org, stage
+    SELECT origin_org AS org_code, stage AS status, graduation_year, count(*) AS graduates
+    FROM graduates_view WHERE origin_org = ANY($1) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
 

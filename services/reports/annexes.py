@@ -76,22 +76,33 @@ def activity_statistics(rows: list[dict], tree: OrgTree, year: int, top: str | N
                      tree.name(top) if top else "")
 
 
-def employment_statistics(rows: list[dict], tree: OrgTree, year: int, top: str | None = None) -> bytes:
-    """附件9 困难职工家庭高校毕业生阳光就业暖心行动统计表: graduates by origin union and furthest stage."""
-    by_org: dict[str, dict[str, int]] = defaultdict(dict)
+EMPLOYED = ("employed", "contract")
+
+
+def employment_statistics(rows: list[dict], tree: OrgTree, year: int, top: str | None = None,
+                          cohort: tuple[int, int] | None = None) -> bytes:
+    """附件9 困难职工家庭高校毕业生阳光就业暖心行动统计表: graduates by origin union and furthest
+    stage; the employment rate counts only the policy's cohort (the seed: 2021-2023 graduates)."""
+    by_org: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    served: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
-        by_org[r["org_code"]][r["status"]] = r["graduates"]
+        by_org[r["org_code"]][r["status"]] += r["graduates"]
+        if cohort is None or cohort[0] <= (r.get("graduation_year") or 0) <= cohort[1]:
+            served[r["org_code"]][0] += r["graduates"]
+            served[r["org_code"]][1] += r["graduates"] if r["status"] in EMPLOYED else 0
     stages = [s.value for s in EmploymentStage]
     table = []
     for org, counts in sorted(by_org.items()):
-        total = sum(counts.values())
-        employed = counts.get("employed", 0) + counts.get("contract", 0)
-        table.append([org, tree.name(org), total, *[counts.get(s, 0) for s in stages], employed,
-                      round(employed / total, 4) if total else 0.0])
-    header = ["生源地单位代码", "生源地工会", "登记毕业生", *[STAGE[s] for s in stages], "签约或就业人数", "就业率"]
+        in_cohort, employed = served[org]
+        table.append([org, tree.name(org), sum(counts.values()), *[counts.get(s, 0) for s in stages],
+                      sum(counts.get(s, 0) for s in EMPLOYED), in_cohort, employed,
+                      round(employed / in_cohort, 4) if in_cohort else 0.0])
+    span = f"{cohort[0]}-{cohort[1]}届" if cohort else "全部"
+    header = ["生源地单位代码", "生源地工会", "登记毕业生", *[STAGE[s] for s in stages], "签约或就业人数",
+              f"帮扶对象（{span}）", "其中签约或就业", "就业率"]
     totals = _totals(table, 2)
     if table:
-        totals[-1] = round(totals[-2] / totals[2], 4) if totals[2] else 0.0
+        totals[-1] = round(totals[-2] / totals[-3], 4) if totals[-3] else 0.0
     return _workbook(f"附件9 {year}年{_province(tree, top)}困难职工家庭高校毕业生阳光就业暖心行动统计表", header, table, totals,
                      tree.name(top) if top else "")
 
@@ -101,3 +112,17 @@ ANNEXES: dict[str, tuple[str, Callable[..., bytes]]] = {
     "activity": ("附件8_金秋助学活动情况统计表.xlsx", activity_statistics),
     "employment": ("附件9_阳光就业暖心行动统计表.xlsx", employment_statistics),
 }
+
+
+def annex(name: str, rows: list[dict], tree: OrgTree, year: int, top: str | None = None,
+          cohort: tuple[int, int] | None = None) -> bytes:
+    """The workbook of report `name` (demand, activity, employment)."""
+    if name == "employment":
+        return employment_statistics(rows, tree, year, top, cohort)
+    return ANNEXES[name][1](rows, tree, year, top)
+
+
+def cohort_of(book, org: str, year: int) -> tuple[int, int] | None:
+    """The graduate cohort 阳光就业 serves under the policy of `org`'s province that year."""
+    policy = book.find(org, year)
+    return tuple(policy.graduate_cohort) if policy and policy.graduate_cohort else None

@@ -13,7 +13,7 @@ from contracts.checkpoint import signed_head
 from contracts.envelope import Envelope
 from contracts.ledger_format import timestamp
 from services.disbursement.ledger import export_line
-from services.reports.annexes import ANNEXES
+from services.reports.annexes import ANNEXES, annex
 from services.reports.queries import report_rows
 from services.shared.orgs import OrgTree
 
@@ -88,12 +88,13 @@ async def write_donations(conn: asyncpg.Connection, path: Path) -> int:
     return len(rows)
 
 
-async def write_reports(conn: asyncpg.Connection, folder: Path, tree: OrgTree, year: int) -> list[Path]:
+async def write_reports(conn: asyncpg.Connection, folder: Path, tree: OrgTree, year: int,
+                        cohort: tuple[int, int] | None = None) -> list[Path]:
     """附件7/8/9 as .xlsx in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = await report_rows(conn)
     written = []
-    for name, (filename, render) in ANNEXES.items():
-        (folder / filename).write_bytes(render(rows[name], tree, year))
+    for name, (filename, _) in ANNEXES.items():
+        (folder / filename).write_bytes(annex(name, rows[name], tree, year, cohort=cohort))
         written.append(folder / filename)
     return written

@@ -28,8 +28,8 @@ ACTIVITY = """
 """
 
 EMPLOYMENT = """
-    SELECT origin_org AS org_code, status, count(*) AS graduates
-    FROM employment.graduates GROUP BY origin_org, status ORDER BY origin_org, status
+    SELECT origin_org AS org_code, status, graduation_year, count(*) AS graduates
+    FROM employment.graduates GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
 

@@ -9,7 +9,7 @@ from services.shared.orgs import OrgTree
 
 ROLLED = {"demand": (("category",), ("applications", "eligible", "provincial_fen", "other_fen")),
           "activity": (("category", "fund_source"), ("students", "amount_fen", "settled")),
-          "employment": (("status",), ("graduates",))}
+          "employment": (("status", "graduation_year"), ("graduates",))}
 
 
 def roll_up(name: str, rows: Sequence[dict], tree: OrgTree, top: str) -> list[dict]:
