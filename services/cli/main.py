@@ -117,7 +117,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         console.print("[red]--public-key checks a signed head: give --head ledger.head.json "
                       "(error code: head_invalid)[/red]")
         return 2
-    with open(args.file, encoding="utf-8") as f:
+    with open(args.file, "rb") as f:
         report = verify_lines(f, evidence, args.as_of, head)
     if args.public_key and (problem := head_problem(published, args.public_key)):
         report.violations.append(problem)

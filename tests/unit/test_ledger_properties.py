@@ -111,3 +111,27 @@ def test_a_fraction_of_a_fen_is_refused_not_rounded(yuan):
 
     with pytest.raises(RowError):
         yuan_to_fen(str(yuan))
+
+
+LEDGER_VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1),
+                          st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40))
+
+
+@given(st.dictionaries(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12), LEDGER_VALUES,
+                       max_size=12))
+@settings(max_examples=300)
+def test_the_fast_canonical_form_is_byte_for_byte_the_specified_one(data):
+    import json
+
+    from contracts.ledger_format import canonical_bytes
+
+    specified = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert canonical_bytes(data) == specified
+
+
+def test_integers_beyond_64_bits_still_hash_in_the_specified_form():
+    import json
+
+    from contracts.ledger_format import canonical_bytes
+
+    assert canonical_bytes({"amount_fen": 2**70}) == json.dumps({"amount_fen": 2**70}).replace(" ", "").encode()
