@@ -95,6 +95,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if outcome.audit.passed else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from services.bench.run import run_bench
+
+    out = Path(args.out)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    with (out / "logs" / "jinqiu.jsonl").open("w", encoding="utf-8") as log_file:
+        configure_logging(Settings().log_level, stream=log_file)
+        with infrastructure() as endpoints:
+            console.print(f"基础设施 infrastructure: {endpoints.origin} ({_durability(endpoints)})")
+            asyncio.run(run_bench(_settings(endpoints), args.applications, out, Console(width=130)))
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from contracts.checkpoint import head_problem
     from services.audit.verify import load_evidence, verify_lines
@@ -406,6 +419,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--serve", action="store_true",
                       help="at the end, keep the web console running with the season's data (Ctrl-C stops)")
     demo.set_defaults(func=cmd_demo)
+    bench = sub.add_parser("bench", help="baselines of the bare broker and database, then a season through the "
+                                         "services on them: rates, ratios, latency, peak RSS, audit rate")
+    bench.add_argument("--applications", type=int, default=2000)
+    bench.add_argument("--out", default="out/bench")
+    bench.set_defaults(func=cmd_bench)
     audit = sub.add_parser("audit", help="auditor tools").add_subparsers(dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="replay a ledger.jsonl export")
     verify.add_argument("file")

@@ -1,0 +1,1 @@
+"""`jinqiu bench`: the bare broker and database, then the pipeline on them, in one run."""
