@@ -185,7 +185,11 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         assert sum(paid.values()) == live_grants > 0 and set(paid) <= {"已发放", "已到账", "已重新发放"}
         donations = await city.inner_text("#donations")
         assert "亳州某企业" in donations and "本科" in donations and "500.00" in donations
+        await city.click("#balances a >> nth=0")
+        assert "allocation" in await city.inner_text("#entries")
+        await shot(city, "09-ledger-entries")
         await city.goto(f"{url}/reports")
+        await shot(city, "10-reports")
         async with city.expect_download() as download:
             await city.click("a:has-text('附件8')")
         sheet = load_workbook(io.BytesIO(Path(await (await download.value).path()).read_bytes())).active
@@ -194,6 +198,7 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         assert rows[0][0].startswith("附件8") and rows[-1][0] == "合计" and rows[-1][4] == paid > 0
         await city.goto(f"{url}/employment")
         assert "阳光就业" in await city.inner_text("h1")
+        await shot(city, "11-employment")
         await city.click("#logout")
         assert city.url.endswith("/login")
         await city.goto(f"{url}/funds")
@@ -225,11 +230,13 @@ async def test_a_spreadsheet_with_bad_rows_and_a_workers_self_service_filing(set
         await shot(worker, "08-self-service-done")
         await worker.goto(f"{url}/self/status?reference={reference}&id_number={id_number('341602', '20070307', 7)}")
         assert "待核实" in await worker.inner_text("#result")
+        await shot(worker, "12-self-service-status")
         await worker.goto(f"{url}/self/status?reference={reference}&id_number={id_number('341602', '20070308', 8)}")
         assert "不正确" in await worker.inner_text("#result")
 
         await county.goto(f"{url}/confirmations")
         assert reference in await county.inner_text("#pending")
+        await shot(county, "13-confirmations")
         await county.locator("tr", has_text=reference).locator("button").click()
         assert "/applications/" in county.url
         await worker.goto(f"{url}/self/status?reference={reference}&id_number={id_number('341602', '20070307', 7)}")
