@@ -61,6 +61,7 @@ PRODUCERS: dict[type[Event], frozenset[str]] = {
     r.PaymentSettled: frozenset({BANK}),
     r.PaymentFailed: frozenset({BANK}),
     r.BankCardCorrected: _UNION_OR_INTAKE,
+    r.GrantRepaid: _UNION_OR_INTAKE,
     r.GraduateRegistered: frozenset({EMPLOYMENT_SERVICE}),
     r.EmploymentProgressRecorded: frozenset({UNION}),
 }

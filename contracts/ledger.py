@@ -17,6 +17,7 @@ class TransferKind(StrEnum):
     SETTLEMENT = "settlement"
     REVERSAL = "reversal"
     REVOCATION = "revocation"  # a settled grant withdrawn (upheld complaint): now owed back, clawback:<application>
+    REPAYMENT = "repayment"  # money owed back, repaid: from clawback:<application> into the fund that paid the grant
 
 
 class LedgerTransferPosted(Event):
@@ -65,6 +66,23 @@ class BankCardCorrected(Event):
     org_code: OrgCode
     bank_card: str
     corrected_by_user: str
+
+
+class GrantRepaid(Event):
+    """Money a recipient owed back after their settled grant was revoked, repaid (in part or in
+    full); the union that recorded the complaint's outcome records it."""
+
+    NAME = "grant.repaid"
+    TOPIC = PAYMENTS
+    KEY_FIELD = "application_id"
+    ACTING_ORG_FIELD = "org_code"
+
+    repayment_id: str
+    application_id: str
+    org_code: OrgCode
+    amount_fen: Fen = Field(gt=0)
+    bank_reference: str = Field(min_length=1, max_length=100)
+    recorded_by_user: str
 
 
 class PaymentSettled(Event):

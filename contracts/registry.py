@@ -29,6 +29,7 @@ from contracts.households import (
 )
 from contracts.ledger import (
     BankCardCorrected,
+    GrantRepaid,
     LedgerTransferPosted,
     PaymentFailed,
     PaymentRequested,
@@ -74,6 +75,7 @@ EVENTS: tuple[type[Event], ...] = (
     PaymentSettled,
     PaymentFailed,
     BankCardCorrected,
+    GrantRepaid,
     GraduateRegistered,
     EmploymentProgressRecorded,
 )

@@ -20,7 +20,7 @@ CLOUDEVENT_ATTRIBUTES = ("specversion", "id", "source", "type", "subject", "time
 DATA_FIELDS = ("sequence", "transfer_id", "debit_account", "credit_account", "amount_fen",
                "application_id", "kind", "reverses", "prev_hash", "hash")
 _ATTRIBUTES, _DATA_KEYS = frozenset(CLOUDEVENT_ATTRIBUTES), frozenset(DATA_FIELDS)
-_CHECKED_KINDS = frozenset({"grant", "reversal", "revocation"})
+_CHECKED_KINDS = frozenset({"grant", "reversal", "revocation", "repayment"})
 
 
 @dataclass
@@ -50,6 +50,7 @@ class _Replay:
         self.grants: list[tuple[int, dict]] = []
         self.hashes_wanted: dict[int, str] = {}
         self.hashes_seen: dict[int, str] = {}
+        self.owed_to: dict[str, str] = {}  # application → the fund its revoked grant came from
 
     def fail(self, line_no: int, message: str) -> None:
         self.report.violations.append(f"line {line_no}: {message}")
@@ -99,7 +100,7 @@ class _Replay:
             balances, debit = report.balances, data["debit_account"]
             balances[debit] -= amount
             balances[data["credit_account"]] += amount
-            if balances[debit] < 0 and debit.startswith(("fund:", "recipient:")):
+            if balances[debit] < 0 and debit.startswith(("fund:", "recipient:", "clawback:")):
                 self.fail(n, f"{debit} overdrawn by {-balances[debit]} fen")
         if data["kind"] in _CHECKED_KINDS or data["reverses"] is not None:
             self._check_grants(n, data)
@@ -126,6 +127,12 @@ class _Replay:
             self.live_grants[original["application_id"]].discard(data["reverses"])
         elif data["kind"] == "revocation":
             self._check_revocation(n, data)
+        elif data["kind"] == "repayment":
+            app = data["application_id"]
+            if data["reverses"] is not None or data["debit_account"] != f"clawback:{app}" \
+                    or data["credit_account"] != self.owed_to.get(app):
+                self.fail(n, "a repayment moves money owed back from clawback:<application> into the fund "
+                             "that paid the revoked grant")
         elif data["reverses"] is not None:
             self.fail(n, f"{data['kind']} entry must not name reverses")
 
@@ -142,6 +149,7 @@ class _Replay:
         self.report.reversals += 1
         self.reversed.add(data["reverses"])
         self.live_grants[app].discard(data["reverses"])
+        self.owed_to[app] = original["debit_account"]
 
 
 @dataclass(frozen=True)

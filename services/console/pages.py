@@ -26,6 +26,7 @@ from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.handlers import application_view, file_application, review_queue
 from services.intake.reports import report_rows
+from services.intake.spreadsheet import RowError, yuan_to_fen
 from services.reports.annexes import ANNEXES, annex, cohort_of
 from services.reports.rollup import roll_up
 from services.shared import labels
@@ -190,6 +191,8 @@ def console_router() -> APIRouter:
         pool, auth, who, app, _required(f, "grounds", "请填写申诉理由")))
     act_route("appeals/decision", lambda pool, auth, who, app, f: acts.decide_appeal(
         pool, auth, who, app, str(f.get("appeal_id")), Ruling(f.get("ruling")), str(f.get("note", ""))))
+    act_route("repayments", lambda pool, auth, who, app, f: acts.record_repayment(
+        pool, auth, who, app, _yuan_field(f, "amount_yuan"), _required(f, "bank_reference", "请填写银行流水号")))
     act_route("complaints", lambda pool, auth, who, app, f: acts.file_complaint(
         pool, auth, who, app, _required(f, "summary", "请填写投诉内容")))
     act_route("complaints/decision", lambda pool, auth, who, app, f: acts.decide_complaint(
@@ -300,6 +303,16 @@ def _org_choices(request: Request, session: sessions.Session) -> list[tuple[str,
     return [(code, f"{tree.name(code)}（{code}）") for code in subtree(_authority(request), session.principal.org)]
 
 
+def _yuan_field(form, name: str) -> int:
+    try:
+        fen = yuan_to_fen(str(form.get(name) or ""), name)
+    except RowError as e:
+        raise Refused(e.code, e.message) from None
+    if fen <= 0:
+        raise Refused("invalid_amount", "金额须大于0")
+    return fen
+
+
 def _required(form, name: str, message: str) -> str:
     value = str(form.get(name) or "").strip()
     if not value:
@@ -330,4 +343,5 @@ def _case_context(view: dict, session: sessions.Session) -> dict:
         "open_appeals": acts.open_acts(view, "appeal") if status == "appealed" and not filer else [],
         "may_complain": status in acts.GRANTED and not view["open_complaints"],
         "open_complaints": acts.open_acts(view, "complaint") if status in acts.GRANTED and not filer else [],
+        "owed": acts.owed_fen(view) if status == "revoked" else 0,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.applications import ApplicationVerified, GrantRevoked
 from contracts.funds import DonationReceived, FundAllocated
-from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled
+from contracts.ledger import BankCardCorrected, GrantRepaid, PaymentFailed, PaymentSettled
 from contracts.topics import DECISIONS, FUNDS, PAYMENTS
 from services.disbursement import handlers
 from services.shared.consumer import Many
@@ -29,6 +29,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     PaymentFailed: handlers.on_payment_failed,
                     BankCardCorrected: handlers.on_bank_card_corrected,
                     GrantRevoked: handlers.on_grant_revoked,
+                    GrantRepaid: handlers.on_grant_repaid,
                 },
             ),
         ),

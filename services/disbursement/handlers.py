@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from contracts.applications import ApplicationVerified, GrantRevoked
 from contracts.funds import DonationReceived, FundAllocated
-from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentRequested, PaymentSettled, TransferKind
+from contracts.ledger import (
+    BankCardCorrected,
+    GrantRepaid,
+    PaymentFailed,
+    PaymentRequested,
+    PaymentSettled,
+    TransferKind,
+)
 from services.disbursement import ledger, payments
 from services.disbursement.domain import (
     INSUFFICIENT_FUNDS,
@@ -166,6 +173,25 @@ async def on_grant_revoked(ctx: HandlerContext, e: GrantRevoked) -> None:
     if payment.status == "settled":
         await ledger.post(ctx.conn, [_revocation(payment)], ctx.envelope, ctx.authority.seal)
     await payments.save([(ctx, payment.version, payment.apply(e), [e])])
+
+
+async def on_grant_repaid(ctx: HandlerContext, e: GrantRepaid) -> None:
+    """Money owed back after a revoked, settled grant comes back into the fund that paid it, at
+    most what is still owed; the fund can then pay what waits."""
+    if not await first_time(ctx, f"repayment:{e.repayment_id}", e):
+        return
+    await ledger.lock(ctx.conn)
+    payment = await _payment(ctx, e.application_id)
+    owed_account = clawback_account(e.application_id)
+    balances, _ = await ledger.balances_and_donations(ctx.conn, [owed_account])
+    owed = balances.get(owed_account, 0)
+    if payment is None or payment.status != "revoked" or e.amount_fen > owed:
+        raise Refused("repayment_exceeds_debt", f"申请{e.application_id}尚欠{owed}分，不能登记还款{e.amount_fen}分")
+    repayment = Transfer(owed_account, payment.fund_account, e.amount_fen, TransferKind.REPAYMENT,
+                         application_id=e.application_id)
+    await ledger.post(ctx.conn, [repayment], ctx.envelope, ctx.authority.seal)
+    await payments.save([(ctx, payment.version, payment.apply(e), [e])])
+    await pay_waiting(ctx)
 
 
 async def on_bank_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:

@@ -11,7 +11,7 @@ import asyncpg
 import structlog
 
 from contracts.base import Event
-from contracts.ledger import BankCardCorrected
+from contracts.ledger import BankCardCorrected, GrantRepaid
 from contracts.reviews import (
     AppealDecided,
     AppealFiled,
@@ -35,7 +35,8 @@ STATUS_LABELS = {"submitted": "已提交", "manual_review": "待人工审核", "
                  "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
                  "settled": "已到账", "appealed": "申诉中", "appeal_dismissed": "申诉未支持", "revoked": "已撤销"}
 GRANTED = ("approved", "paid", "payment_failed", "reissued", "settled")
-CONFLICTS = {"wrong_state", "appeal_not_open", "complaint_not_open", "complaint_open", "objection_not_open"}
+CONFLICTS = {"wrong_state", "appeal_not_open", "complaint_not_open", "complaint_open", "objection_not_open",
+             "repayment_exceeds_debt"}
 
 
 def is_filer(view: dict, principal: Principal) -> bool:
@@ -146,3 +147,22 @@ async def correct_bank_card(pool, authority, principal, application_id: str, ban
     return await record(pool, authority, principal, application_id, lambda view: BankCardCorrected(
         application_id=application_id, org_code=view["org_code"], bank_card=bank_card,
         corrected_by_user=principal.user), filer_may_act=True, when="payment_failed")
+
+
+def owed_fen(view: dict) -> int:
+    """What a recipient still owes after a revoked, settled grant: the grant, less repayments."""
+    if not any(e.get("status") == "settled" for e in view["history"]):
+        return 0
+    return (view["amount_fen"] or 0) - sum(e.get("repaid_fen", 0) for e in view["history"]
+                                           if e.get("event") == "grant_repaid")
+
+
+async def record_repayment(pool, authority, principal, application_id: str, amount_fen: int,
+                           bank_reference: str) -> Event:
+    def within_debt(view: dict) -> None:
+        if amount_fen > owed_fen(view):
+            raise Refused("repayment_exceeds_debt", f"该申请尚欠{owed_fen(view) / 100:.2f}元，还款金额不能超过欠款")
+    return await record(pool, authority, principal, application_id, lambda view: GrantRepaid(
+        repayment_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org, amount_fen=amount_fen,
+        bank_reference=bank_reference, recorded_by_user=principal.user), filer_may_act=True, when="revoked",
+        check=within_debt)

@@ -100,6 +100,11 @@ class ReviewForm(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
+class RepaymentForm(BaseModel):
+    amount_fen: int = Field(gt=0, description="还款金额（分）")
+    bank_reference: str = Field(min_length=1, max_length=100, description="银行流水号")
+
+
 class BankCardForm(BaseModel):
     bank_card: BankCard = Field(description="更正后的银行卡号")
 
@@ -245,6 +250,14 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         """Upheld: the grant is revoked; paid money is reversed by a correcting ledger entry. Not by its filer."""
         return recorded(await acts.decide_complaint(pool, authority, principal, application_id, complaint_id,
                                                     form.ruling, form.note))
+
+    @api.post("/v1/applications/{application_id}/repayments", status_code=201, response_model=Recorded)
+    async def record_repayment(application_id: str, form: RepaymentForm, principal: CurrentPrincipal,
+                               pool: PoolDep, authority: AuthorityDep) -> Recorded:
+        """After a revoked, settled grant: money the recipient paid back, at most what is owed;
+        it goes back into the fund that paid the grant."""
+        return recorded(await acts.record_repayment(pool, authority, principal, application_id, form.amount_fen,
+                                                    form.bank_reference))
 
     @api.post("/v1/imports", status_code=201)
     async def post_import(file: UploadFile, principal: CurrentPrincipal, pool: PoolDep,

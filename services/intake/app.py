@@ -12,7 +12,7 @@ from contracts.applications import (
 )
 from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
 from contracts.funds import DonationReceived
-from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled
+from contracts.ledger import BankCardCorrected, GrantRepaid, LedgerTransferPosted, PaymentFailed, PaymentSettled
 from contracts.reviews import (
     AppealDecided,
     AppealFiled,
@@ -52,6 +52,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     ComplaintFiled: handlers.follow(handlers.complaint_filed),
                     ComplaintDecided: handlers.follow(handlers.complaint_decided),
                     GrantRevoked: handlers.follow(handlers.revoked),
+                    GrantRepaid: handlers.follow(handlers.repaid),
                     LedgerTransferPosted: Many(handlers.on_ledger_entries),
                     BankCardCorrected: handlers.follow(handlers.card_corrected),
                     PaymentSettled: handlers.follow(handlers.settled),

@@ -20,7 +20,14 @@ from contracts.applications import (
 )
 from contracts.employment import EmploymentProgressRecorded, EmploymentStage, GraduateRegistered
 from contracts.funds import DonationReceived
-from contracts.ledger import BankCardCorrected, LedgerTransferPosted, PaymentFailed, PaymentSettled, TransferKind
+from contracts.ledger import (
+    BankCardCorrected,
+    GrantRepaid,
+    LedgerTransferPosted,
+    PaymentFailed,
+    PaymentSettled,
+    TransferKind,
+)
 from contracts.reviews import (
     AppealDecided,
     AppealFiled,
@@ -211,6 +218,11 @@ def complaint_decided(e: ComplaintDecided) -> Step:
     return Step(e.application_id, None, {"event": "complaint_decided", "complaint_id": e.complaint_id,
                 "ruling": e.ruling.value, "by": e.decider_org, "user": e.decider_user, "note": e.note},
                 complaints=-1)
+
+
+def repaid(e: GrantRepaid) -> Step:
+    return Step(e.application_id, None, {"event": "grant_repaid", "repaid_fen": e.amount_fen,
+                "bank_reference": e.bank_reference, "by": e.org_code, "user": e.recorded_by_user})
 
 
 def revoked(e: GrantRevoked) -> Step:

@@ -30,7 +30,7 @@ EMPLOYMENT_STAGE = {"enrolment": "入学", "training": "培训", "internship": "
                     "interview": "洽谈", "contract": "签约", "employed": "就业"}
 HISTORY_EVENT = {"objection_raised": "公示异议", "objection_resolved": "异议处理", "manual_review_decided": "人工审核",
                  "appeal_filed": "提出申诉", "appeal_decided": "申诉决定", "complaint_filed": "投诉",
-                 "complaint_decided": "投诉处理"}
+                 "complaint_decided": "投诉处理", "grant_repaid": "退还资助款"}
 REASON = {"duplicate_of": "该学生本年度已在其他申请中受助", "no_policy_for_province_year": "本省本年度无适用政策",
           "no_hardship_file": "未建立困难职工档案", "hardship_file_closed": "困难职工档案已关闭",
           "authorization_missing": "未签署核对授权承诺书（附件5）", "authorization_incomplete": "附件5未由全部家庭成员签署",

@@ -4,6 +4,7 @@ entry when it was already paid; each decided by someone other than the filer, wi
 
 import contextlib
 import datetime as dt
+import json
 
 from contracts.households import HouseholdCheckAuthorizationSigned
 from contracts.ledger import PaymentFailed, PaymentSettled
@@ -88,18 +89,39 @@ async def test_an_upheld_appeal_reviews_again_and_an_upheld_complaint_revokes_th
         await publish_events(settings, [(refused, as_union(refused))])
         final = await eventually(lambda: payment_statuses(db), lambda s: s == {"revoked": 2, "instructed": 1})
         history = [h.get("event") for h in (await status(client, unsigned))["history"]]
+
+        # the money owed back is repaid, in two parts, never beyond the debt, into the fund that paid
+        owed = (await status(client, paid))["amount_fen"]
+        repay = f"/v1/applications/{paid.application_id}/repayments"
+        too_much = await client.post(repay, json={"amount_fen": owed + 1, "bank_reference": "R0"}, headers=COUNTY)
+        assert too_much.status_code == 409 and too_much.json()["errors"][0]["code"] == "repayment_exceeds_debt"
+        not_owed = await client.post(f"/v1/applications/{at_bank.application_id}/repayments",
+                                     json={"amount_fen": 1, "bank_reference": "R0"}, headers=COUNTY)
+        assert not_owed.status_code == 409  # refused by the bank, reversed: nothing is owed
+        first = await client.post(repay, json={"amount_fen": owed // 2, "bank_reference": "R1"}, headers=COUNTY)
+        assert first.status_code == 201
+        await eventually(lambda: status(client, paid), lambda v: any(h.get("event") == "grant_repaid"
+                                                                     for h in v["history"]))
+        rest = await client.post(repay, json={"amount_fen": owed - owed // 2, "bank_reference": "R2"}, headers=COUNTY)
+        assert rest.status_code == 201
+        await eventually(lambda: db.fetchval("SELECT credits_fen - debits_fen FROM disbursement.accounts "
+                                             "WHERE account = $1", f"clawback:{paid.application_id}"), lambda b: b == 0)
     assert final == {"revoked": 2, "instructed": 1}
     assert history.count("appeal_filed") == history.count("appeal_decided") == 1
     balances = {r["account"]: r["balance"] for r in await db.fetch(
         "SELECT account, credits_fen - debits_fen AS balance FROM disbursement.accounts")}
     amount = (await db.fetchval("SELECT amount_fen FROM disbursement.payments WHERE application_id = $1",
                                 paid.application_id))
-    assert balances[f"clawback:{paid.application_id}"] == amount  # owed back, not yet in the fund
+    assert balances[f"clawback:{paid.application_id}"] == 0  # owed back, then repaid into the fund
     assert balances[f"recipient:{at_bank.application_id}"] == 0  # reversed into the fund, not re-issued
     await write_ledger(db, tmp_path / "ledger.jsonl")
     report = verify_lines((tmp_path / "ledger.jsonl").read_text().splitlines())
     assert report.passed, report.violations
     assert (report.grants, report.reversals) == (3, 2)
+    repayments = [json.loads(line)["data"] for line in (tmp_path / "ledger.jsonl").read_text().splitlines()
+                  if '"repayment"' in line]
+    assert [r["amount_fen"] for r in repayments] == [amount // 2, amount - amount // 2]
+    assert {r["credit_account"] for r in repayments} == {"fund:central:341602"}
 
 
 @contextlib.asynccontextmanager

@@ -141,3 +141,19 @@ def test_a_signed_head_holds_only_for_its_key_sequence_and_hash():
                                                 public_key_hex("secret-1"))
     forged = signed_head(6, "cd" * 32, "2023-09-02T00:00:00.000000Z", "attacker")
     assert head_problem({**forged, "public_key": None}, public_key_hex("secret-1")) is not None
+
+
+def test_money_owed_back_is_repaid_into_the_fund_that_paid_never_beyond_the_debt():
+    revoked = ("bank:settled", "clawback:a1", 200_000, "revocation", "a1", 1)
+    repaid = ("clawback:a1", "fund:central:341602", 150_000, "repayment", "a1", None)
+    rest = ("clawback:a1", "fund:central:341602", 50_000, "repayment", "a1", None)
+    report = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, revoked, repaid, rest))
+    assert report.passed, report.violations
+    assert report.balances["clawback:a1"] == 0 and report.fund_balances() == {"fund:central:341602": 500_000}
+    too_much = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, revoked, repaid, rest, rest))
+    assert any("clawback:a1 overdrawn by 50000" in v for v in too_much.violations)
+    elsewhere = ("clawback:a1", "fund:provincial:341602", 150_000, "repayment", "a1", None)
+    wrong = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, revoked, elsewhere))
+    assert any("the fund that paid the revoked grant" in v for v in wrong.violations)
+    unowed = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, repaid))
+    assert not unowed.passed
