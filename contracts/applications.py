@@ -109,6 +109,8 @@ class ApplicationSubmitted(Event):
     phone: str | None = None
     documents: tuple[Document, ...] = ()
     relative_of_staff: bool = Field(default=False, description="Declared relative of union staff (亲属关系)")
+    late_filing: bool = Field(default=False, description="补报: filed after the policy's filing window, which the "
+                                                         "policy accepts flagged")
     filed_by_org: OrgCode = Field(description="The org whose credential filed it")
     filed_by_user: str = Field(description="The staff member who filed it")
 

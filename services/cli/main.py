@@ -447,7 +447,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--input", required=True)
     run.add_argument("--out", required=True)
     run.add_argument("--org", default="340000", help="the org the operator acts for (default: 340000)")
-    run.add_argument("--today", default="2023-08-21", help="campaign date: public notice starts then")
+    run.add_argument("--today", default="2023-08-14", help="campaign date, within the policy's filing window: "
+                                                       "public notice starts then")
     run.add_argument("--close-notice", action="store_true", help="then move the clock past the notice period")
     run.set_defaults(func=cmd_season_run)
     sample = season.add_parser("sample", help="write sample input files (a county spreadsheet with mistakes)")

@@ -247,6 +247,17 @@ def console_router() -> APIRouter:
             subtree(_authority(request), session.principal.org))
         return render(request, "employment.html", session=session, rows=rows)
 
+    # --- 日程 --------------------------------------------------------------------------------
+
+    @router.get("/calendar")
+    async def calendar(request: Request, session: StaffSession, year: int = 2023) -> HTMLResponse:
+        """The campaign's dates from the policy of the signed-in union's province, against the
+        campaign date intake last heard."""
+        policy = request.app.state.policies.find(session.principal.org, year)
+        today = await _pool(request).fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+        return render(request, "calendar.html", session=session, policy=policy, today=today,
+                      filing=policy.calendar.filing(today) if policy else "open")
+
     # --- 报表 --------------------------------------------------------------------------------
 
     @router.get("/reports")

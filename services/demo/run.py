@@ -38,7 +38,7 @@ from services.shared.policy import BUNDLED_POLICIES, load_book
 from services.shared.settings import Settings, json_setting
 from services.system import ServiceProcesses, prepare_broker
 
-NOTICE_STARTS = dt.date(YEAR, 8, 21)
+FILING_DAY = dt.date(YEAR, 8, 14)  # within the filing window (the notice: 8月20日前); notices start as reviewed
 NOTICE_OVER = dt.date(YEAR, 8, 27)
 
 
@@ -164,7 +164,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
     bank = BankSimulator(settings, authority, season.failing_cards)
     publishers = Publishers(settings, authority)
     await publishers.start()
-    opening = [*season.funds, *season.registry, ClockTicked(today=NOTICE_STARTS)]
+    opening = [*season.funds, *season.registry, ClockTicked(today=FILING_DAY)]
     services = ServiceProcesses(settings, out / "logs", free_port())
     conn = await asyncpg.connect(settings.database_url)
     try:

@@ -33,12 +33,11 @@ from services.intake.handlers import application_view, file_application, review_
 from services.shared import tracing
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
-from services.shared.policy import PolicyBook, load_book
-from services.shared.settings import Settings
+from services.shared.policy import PolicyBook, configured_book
 
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS, 409), "unauthenticated": 401, "sign_in_failed": 401,
+REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS, 409), "filing_closed": 409, "unauthenticated": 401, "sign_in_failed": 401,
                   "rate_limited": 429, "field_required": 422, "org_not_found": 404, "report_not_found": 404, "csrf_invalid": 403, "application_not_found": 404, "import_not_found": 404,
                   "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
@@ -124,7 +123,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
                   telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     api.state.pool_getter = pool_getter
     api.state.authority = authority
-    api.state.policies = policies or load_book(Settings().policy_files)
+    api.state.policies = policies or configured_book()
 
     @api.middleware("http")
     async def correlation(request: Request, call_next: Callable) -> Response:

@@ -16,13 +16,14 @@ from contracts.ledger import BankCardCorrected, GrantRepaid, LedgerTransferPoste
 from contracts.reviews import (
     AppealDecided,
     AppealFiled,
+    ClockTicked,
     ComplaintDecided,
     ComplaintFiled,
     ManualReviewDecided,
     ObjectionRaised,
     ObjectionResolved,
 )
-from contracts.topics import APPLICATIONS, DECISIONS, EMPLOYMENT, FUNDS, LEDGER, PAYMENTS, REVIEWS
+from contracts.topics import APPLICATIONS, CLOCK, DECISIONS, EMPLOYMENT, FUNDS, LEDGER, PAYMENTS, REVIEWS
 from services.intake import handlers
 from services.shared.consumer import Many
 from services.shared.runtime import ServiceRuntime, Subscription
@@ -37,7 +38,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
         subscriptions=(
             Subscription(
                 name="status",
-                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS, EMPLOYMENT, FUNDS),
+                topics=(APPLICATIONS, DECISIONS, REVIEWS, LEDGER, PAYMENTS, EMPLOYMENT, FUNDS, CLOCK),
                 handlers={
                     ApplicationSubmitted: handlers.on_submitted_elsewhere,
                     ApplicationVerified: handlers.follow(handlers.verified),
@@ -60,6 +61,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     GraduateRegistered: handlers.on_graduate_registered,
                     EmploymentProgressRecorded: handlers.on_graduate_progress,
                     DonationReceived: handlers.on_donation,
+                    ClockTicked: handlers.on_clock_ticked,
                 },
             ),
         ),

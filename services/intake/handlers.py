@@ -31,6 +31,7 @@ from contracts.ledger import (
 from contracts.reviews import (
     AppealDecided,
     AppealFiled,
+    ClockTicked,
     ComplaintDecided,
     ComplaintFiled,
     ManualReviewDecided,
@@ -42,6 +43,8 @@ from services.intake.domain import ApplicationForm, submit
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
 from services.shared.consumer import HandlerContext, Many
+from services.shared.errors import Refused
+from services.shared.policy import configured_book
 
 SOURCE = "/jinqiu/intake"
 
@@ -57,16 +60,18 @@ async def file_applications(
     correlation_id: str,
 ) -> list[Filed]:
     """Store and emit ApplicationSubmitted once per (org, submission id), for many forms in two
-    statements, in the caller's transaction. The caller has checked each form's scope."""
-    events = [submit(form, principal.org, principal.user) for form in forms]
+    statements, in the caller's transaction. The caller has checked each form's scope. After the
+    policy's filing window a filing is refused, or taken as 补报 where the policy says so."""
+    today = await conn.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    events = [_within_window(submit(form, principal.org, principal.user), today) for form in forms]
     history = [{"status": "submitted", "by": principal.org, "user": principal.user, "at": datetime.now(UTC).isoformat()}]
     created = {r["application_id"] for r in await conn.fetch(
         "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
-        "filed_by_user, category) SELECT a, s, o, 'submitted', $4::jsonb, $5, $6, c "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $7::text[]) AS u(a, s, o, c) "
+        "filed_by_user, category, late_filing) SELECT a, s, o, 'submitted', $4::jsonb, $5, $6, c, l "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $7::text[], $8::boolean[]) AS u(a, s, o, c, l) "
         "ON CONFLICT DO NOTHING RETURNING application_id",
         [e.application_id for e in events], [f.submission_id for f in forms], [f.org_code for f in forms],
-        history, principal.org, principal.user, [f.category.value for f in forms],
+        history, principal.org, principal.user, [f.category.value for f in forms], [e.late_filing for e in events],
     )}
     first_of_each = {e.application_id: e for e in reversed(events) if e.application_id in created}
     await eventstore.append(
@@ -74,6 +79,21 @@ async def file_applications(
         source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.seal,
     )
     return [Filed(e.application_id, created=e.application_id in created) for e in events]
+
+
+def _within_window(event: ApplicationSubmitted, today: dt.date | None) -> ApplicationSubmitted:
+    policy = configured_book().find(event.org_code, event.campaign_year)
+    window = policy.calendar.filing(today) if policy else "open"
+    if window == "closed":
+        raise Refused("filing_closed", f"{event.campaign_year}年度申报已于{policy.calendar.filing_closes}截止，"
+                                       "本次申报未受理；如有特殊情况请联系上级工会")
+    return event.model_copy(update={"late_filing": True}) if window == "late" else event
+
+
+async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
+    """The campaign date, for the filing window (verification keeps its own, for notices)."""
+    await ctx.conn.execute("INSERT INTO campaign_clock VALUES ($1, $2) ON CONFLICT (name) DO UPDATE "
+                           "SET today = greatest(campaign_clock.today, EXCLUDED.today)", e.clock, e.today)
 
 
 async def file_application(

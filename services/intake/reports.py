@@ -11,6 +11,7 @@ ELIGIBLE = ["manual_review", "in_notice", "approved", "paid", "payment_failed", 
 DEMAND = """
     SELECT org_code, coalesce(category, 'other') AS category, count(*) AS applications,
            count(*) FILTER (WHERE status = ANY($2)) AS eligible,
+           count(*) FILTER (WHERE late_filing) AS late,
            coalesce(sum(amount_fen) FILTER (WHERE status = ANY($2) AND fund_sources[1] = 'provincial'), 0)::bigint
                AS provincial_fen,
            coalesce(sum(amount_fen) FILTER (WHERE status = ANY($2) AND fund_sources[1] IS DISTINCT FROM 'provincial'),

@@ -58,10 +58,10 @@ def _province(tree: OrgTree, top: str | None) -> str:
 def demand_summary(rows: list[dict], tree: OrgTree, year: int, top: str | None = None) -> bytes:
     """附件7 金秋助学活动需求汇总表: applicants, eligible students and yuan needed, by union and category."""
     table = [[r["org_code"], tree.name(r["org_code"]), CATEGORY.get(r["category"], r["category"]),
-              r["applications"], r["eligible"], _yuan(r["provincial_fen"]), _yuan(r["other_fen"]),
+              r["applications"], r.get("late", 0), r["eligible"], _yuan(r["provincial_fen"]), _yuan(r["other_fen"]),
               _yuan(r["provincial_fen"] + r["other_fen"])] for r in rows]
-    header = ["单位代码", "单位", "帮扶类别", "申请人数", "符合条件人数", "省总经费需求（元）", "其他资金需求（元）",
-              "需求合计（元）"]
+    header = ["单位代码", "单位", "帮扶类别", "申请人数", "其中补报", "符合条件人数", "省总经费需求（元）",
+              "其他资金需求（元）", "需求合计（元）"]
     return _workbook(f"附件7 {year}年{_province(tree, top)}工会金秋助学活动需求汇总表", header, table, _totals(table, 3),
                      tree.name(top) if top else "")
 

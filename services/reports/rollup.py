@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from services.shared.orgs import OrgTree
 
-ROLLED = {"demand": (("category",), ("applications", "eligible", "provincial_fen", "other_fen")),
+ROLLED = {"demand": (("category",), ("applications", "late", "eligible", "provincial_fen", "other_fen")),
           "activity": (("category", "fund_source"), ("students", "amount_fen", "settled")),
           "employment": (("status", "graduation_year"), ("graduates",))}
 
@@ -23,5 +23,5 @@ def roll_up(name: str, rows: Sequence[dict], tree: OrgTree, top: str) -> list[di
         key = (org, *(row[k] for k in keys))
         into = totals.setdefault(key, {"org_code": org, **{k: row[k] for k in keys}, **dict.fromkeys(sums, 0)})
         for field in sums:
-            into[field] += row[field] or 0
+            into[field] += row.get(field) or 0
     return [totals[k] for k in sorted(totals, key=lambda k: tuple(str(v) for v in k))]

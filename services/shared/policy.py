@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -64,6 +66,30 @@ class Rule(BaseModel):
         )
 
 
+class Deadline(BaseModel):
+    model_config = _FROZEN
+    code: str
+    name: str = Field(description="As the notice names it, e.g. 摸底建档及需求汇总表上报")
+    due: dt.date
+    report: str | None = Field(default=None, description="The report due then (demand, stage, …), if any")
+
+
+class Calendar(BaseModel):
+    """The campaign's dates, as the notice sets them."""
+
+    model_config = _FROZEN
+    filing_closes: dt.date | None = Field(default=None, description="Last day filings are taken")
+    late_filing: Literal["refuse", "flag"] = Field(
+        default="refuse", description="After the window: refuse, or accept as 补报 flagged in the reports")
+    deadlines: tuple[Deadline, ...] = ()
+
+    def filing(self, today: dt.date | None) -> str:
+        """`open`, `late` (accepted as 补报) or `closed` on campaign date `today` (unknown: open)."""
+        if today is None or self.filing_closes is None or today <= self.filing_closes:
+            return "open"
+        return "late" if self.late_filing == "flag" else "closed"
+
+
 class Policy(BaseModel):
     model_config = _FROZEN
     policy: str
@@ -79,6 +105,7 @@ class Policy(BaseModel):
         default=None, ge=1, description="How long a signed 附件5 authorization counts, in days before the review")
     graduate_cohort: tuple[int, int] | None = Field(
         default=None, description="First and last graduation year that 阳光就业 serves (e.g. 2021-2023)")
+    calendar: Calendar = Field(default_factory=Calendar, description="Filing window and the dates reports are due")
     rules: tuple[Rule, ...] = Field(min_length=1)
     version: str = ""
 
@@ -125,3 +152,11 @@ def load_policy(name_or_path: str) -> Policy:
 
 def load_book(names: str) -> PolicyBook:
     return PolicyBook([load_policy(n.strip()) for n in names.split(",") if n.strip()])
+
+
+@cache
+def configured_book() -> PolicyBook:
+    """The policies this deployment runs (JINQIU_POLICY_FILES), loaded once."""
+    from services.shared.settings import Settings
+
+    return load_book(Settings().policy_files)

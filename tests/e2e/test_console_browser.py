@@ -97,7 +97,7 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
     async with console(settings) as (url, browser):
         donation = DonationReceived(donation_id="don-1", donor="亳州某企业", org_code=CITY, amount_fen=100_000,
                                     intent=DonorIntent(stages=("undergraduate",), per_student_cap_fen=50_000))
-        await publish_events(settings, registry(1) + registry(2) + tick(21) + [(a, as_union(a)) for a in
+        await publish_events(settings, registry(1) + registry(2) + tick(14) + [(a, as_union(a)) for a in
                                                                                 [allocation(10_000_000), donation]])
         await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.authorizations"), lambda n: n == 2)
 
@@ -196,6 +196,10 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         rows = list(sheet.iter_rows(values_only=True))
         paid = await db.fetchval("SELECT count(*) FROM intake.applications WHERE status IN ('paid', 'settled')")
         assert rows[0][0].startswith("附件8") and rows[-1][0] == "合计" and rows[-1][4] == paid > 0
+        await city.goto(f"{url}/calendar")
+        assert "2023-08-28" in await city.inner_text("#today") and "受理中" not in await city.inner_text("#filing")
+        assert "已过" in await city.inner_text("#deadlines") and "未到" in await city.inner_text("#deadlines")
+        await shot(city, "14-calendar")
         await city.goto(f"{url}/employment")
         assert "阳光就业" in await city.inner_text("h1")
         await shot(city, "11-employment")

@@ -22,7 +22,7 @@ from deploy.kafka_broker import ADMIN, java_available
 from deploy.local import apache_kafka, free_port, local_postgres
 from services.audit.verify import verify_lines
 from services.demo.bank import BankSimulator
-from services.demo.run import NOTICE_OVER, NOTICE_STARTS, play
+from services.demo.run import FILING_DAY, NOTICE_OVER, play
 from services.demo.season import generate
 from services.reports.outputs import write_ledger
 from services.season.publishing import Publishers
@@ -179,7 +179,7 @@ async def test_a_season_completes_when_postgres_is_killed_mid_filing(endpoints, 
             async with running(settings, "intake", "verification", "disbursement", "employment") as (intake, *_):
                 http = IntakeHttp(intake, "127.0.0.1", free_port())
                 await asyncio.gather(http.start(), bank.start())
-                await publishers.publish([*season.funds, *season.registry, ClockTicked(today=NOTICE_STARTS)])
+                await publishers.publish([*season.funds, *season.registry, ClockTicked(today=FILING_DAY)])
                 opened = sum(1 for e in season.registry if type(e).__name__ == "HardshipFileOpened")
                 await eventually(lambda: fetch_or_none(pg.url, "SELECT (SELECT count(*) FROM verification.clock) "
                                                        "+ (SELECT count(*) FROM verification.hardship_files) AS n"),

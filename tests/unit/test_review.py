@@ -207,3 +207,18 @@ def test_a_decision_records_exactly_what_it_was_decided_on():
         "warmth_visited": True, "gig_worker": False, "reviewed_on": "2023-08-21"}
     unsigned = review(app, HouseholdFacts(hardship_file="open"), BOOK.find("341602", 2023)).inputs
     assert (unsigned.authorization_signed, unsigned.authorization_complete) == (False, False)
+
+
+def test_the_filing_window_is_policy_data():
+    import datetime as dt
+
+    from services.shared.policy import Calendar
+
+    anhui = BOOK.find(AH, 2023).calendar
+    assert anhui.filing_closes == dt.date(2023, 8, 20) and [d.due.isoformat() for d in anhui.deadlines] == [
+        "2023-07-14", "2023-08-20", "2023-08-29", "2023-08-31", "2023-11-28"]
+    assert (anhui.filing(None), anhui.filing(dt.date(2023, 8, 20)), anhui.filing(dt.date(2023, 8, 21))) == (
+        "open", "open", "closed")
+    flagged = Calendar(filing_closes=dt.date(2023, 8, 20), late_filing="flag")
+    assert flagged.filing(dt.date(2023, 8, 21)) == "late" and Calendar().filing(dt.date(2099, 1, 1)) == "open"
+    assert BOOK.find(SX, 2023).calendar.filing(dt.date(2023, 12, 31)) == "open"  # Shaanxi's notice sets no window
