@@ -210,8 +210,9 @@ def console_router() -> APIRouter:
             "SELECT account, split_part(account, ':', 2) AS source, split_part(account, ':', 3) AS org, "
             "sum(credit)::bigint AS credits, sum(debit)::bigint AS debits, (sum(credit) - sum(debit))::bigint AS balance "
             "FROM moves WHERE account LIKE 'fund:%' GROUP BY account ORDER BY account")
-        donation_orgs = {r["account"] for r in balances if r["source"] == "donation"}
-        visible = [r for r in balances if r["org"] in orgs or r["account"] in donation_orgs]
+        received = {r["donation_id"] for r in await pool.fetch(
+            "SELECT donation_id FROM donations_view WHERE org_code = ANY($1)", orgs)}
+        visible = [r for r in balances if (r["org"] in received if r["source"] == "donation" else r["org"] in orgs)]
         payments = await pool.fetch(
             "SELECT status, count(*) AS n, coalesce(sum(amount_fen), 0)::bigint AS fen FROM applications "
             "WHERE org_code = ANY($1) AND status IN ('approved', 'paid', 'settled', 'payment_failed', 'reissued', "
@@ -232,7 +233,9 @@ def console_router() -> APIRouter:
                 "WHERE a.org_code = ANY($1) AND a.status = $2 ORDER BY l.sequence LIMIT 500", orgs, status)
         else:
             org = account.split(":")[2] if account.count(":") == 2 else ""
-            if not account.startswith("fund:donation:") and org not in orgs:
+            if account.startswith("fund:donation:"):  # a donation is seen by the union that received it, and above
+                org = await pool.fetchval("SELECT org_code FROM donations_view WHERE donation_id = $1", org) or ""
+            if org not in orgs:
                 raise Refused("org_out_of_scope", "无权查看该账户")
             rows = await pool.fetch("SELECT * FROM ledger_view WHERE debit_account = $1 OR credit_account = $1 "
                                     "ORDER BY sequence LIMIT 500", account)

@@ -185,6 +185,9 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         assert sum(paid.values()) == live_grants > 0 and set(paid) <= {"已发放", "已到账", "已重新发放"}
         donations = await city.inner_text("#donations")
         assert "亳州某企业" in donations and "本科" in donations and "500.00" in donations
+        await county.goto(f"{url}/funds")  # the city's donation is not a county's to see
+        assert "don-1" not in await county.inner_text("#balances")
+        assert (await county.goto(f"{url}/ledger?account=fund:donation:don-1")).status == 403
         await city.click("#balances a >> nth=0")
         assert "allocation" in await city.inner_text("#entries")
         await shot(city, "09-ledger-entries")
