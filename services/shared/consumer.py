@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import orjson
 import structlog
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -26,8 +27,8 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 
 from contracts.base import Event
-from contracts.envelope import Envelope
-from contracts.registry import UnknownEventType, decode
+from contracts.envelope import TYPE_PREFIX, Envelope
+from contracts.registry import BY_NAME, UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
 from services.shared import inbox, metrics, outbox, tracing
 from services.shared.authority import Authority
@@ -111,14 +112,29 @@ async def _decode(conn: asyncpg.Connection, record: ConsumerRecord, source: str,
         return None
 
 
+def _event_name(value: bytes | None) -> str | None:
+    """`application.submitted` from a record's CloudEvents `type`, without validating the rest."""
+    try:
+        type_name = orjson.loads(value or b"").get("type")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return type_name.removeprefix(TYPE_PREFIX).rpartition(".v")[0] if isinstance(type_name, str) else None
+
+
 Admitted = tuple[ConsumerRecord, Envelope, Event]
 
 
 async def _admit(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...], handlers: Mapping[type[Event], Handler | Many],
                  source: str, authority: Authority, tally: Tally) -> list[Admitted]:
-    """The records this service handles, decoded, seen for the first time, from whoever may send them."""
+    """The records this service handles, decoded, seen for the first time, from whoever may send them.
+    Another service's events are passed over unvalidated (a cheap look at their `type`): the
+    full decode is for the events handled here, and for what no service knows (a dead letter)."""
     wanted = []
+    handled = {event_type.NAME for event_type in handlers}
     for record in records:
+        name = _event_name(record.value)
+        if name in BY_NAME and name not in handled:
+            continue
         decoded = await _decode(conn, record, source, tally)
         if decoded and type(decoded[1]) in handlers:
             wanted.append((record, *decoded))

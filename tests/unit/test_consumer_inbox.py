@@ -55,3 +55,17 @@ async def test_an_event_from_a_producer_not_allowed_its_type_is_a_dead_letter_no
     conn = FakeConnection()
     assert await admitted(conn, [record(as_union(tick, "340000"), 0)]) == []  # the province is not the scheduler
     assert conn.dead == ["jinqiu.deadletter"]
+
+
+async def test_another_services_events_are_passed_over_and_an_unknown_type_is_a_dead_letter():
+    from contracts.envelope import Envelope
+    from contracts.funds import FundAllocated, FundSource
+
+    allocation = FundAllocated(allocation_id="a", fund_source=FundSource.CENTRAL, from_org="340000", to_org="341602",
+                               amount_fen=1, campaign_year=2023)
+    broken = as_union(allocation).model_copy(update={"data": {"not": "an allocation"}})  # known type, bad data
+    unknown = Envelope(source="/x", type="cn.jinqiu.nobody_knows.v1", data={})
+    conn = FakeConnection()
+    assert await admitted(conn, [record(as_union(allocation), 0), record(broken, 1), record(unknown, 2)]) == []
+    assert conn.dead == ["jinqiu.deadletter"]  # only the type no service knows; the others are another's to judge
+    assert conn.inbox == set()  # nothing passed over is claimed
