@@ -16,7 +16,7 @@ from rich.table import Table
 
 from deploy.local import infrastructure
 from services.shared.logging import configure_logging
-from services.shared.settings import Settings
+from services.shared.settings import Settings, ledger_secret
 
 console = Console()
 
@@ -138,16 +138,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
-def _ledger_secret(settings: Settings) -> str | None:
-    from services.shared.settings import json_setting
-
-    return (json_setting(settings.signing_keys) or {}).get("disbursement")
-
-
 def cmd_audit_public_key(_: argparse.Namespace) -> int:
     from contracts.checkpoint import public_key_hex
 
-    secret = _ledger_secret(Settings())
+    secret = ledger_secret(Settings().signing_keys)
     if secret is None:
         console.print("[red]JINQIU_SIGNING_KEYS has no disbursement key (error code: signing_keys_missing)[/red]")
         return 2
@@ -168,7 +162,7 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     async def export() -> int:
         conn = await asyncpg.connect(settings.database_url)
         try:
-            return await write_ledger(conn, Path(args.out), _ledger_secret(settings))
+            return await write_ledger(conn, Path(args.out), ledger_secret(settings.signing_keys))
         finally:
             await conn.close()
 

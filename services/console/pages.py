@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import asyncpg
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -24,6 +23,7 @@ from services.console import sessions
 from services.console.forms import FormProblem, application_form, store_documents
 from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
+from services.intake.deps import XLSX, authority_of, pool_of
 from services.intake.handlers import application_view, file_application, review_queue
 from services.intake.reports import report_rows
 from services.intake.spreadsheet import RowError, yuan_to_fen
@@ -35,24 +35,15 @@ from services.shared.errors import Refused
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(labels=labels, roles=ROLES, yuan=lambda fen: f"{(fen or 0) / 100:,.2f}")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SignInRequired(Exception):
     """No live session: the browser is sent to the sign-in page."""
 
 
-def _pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool_getter()
-
-
-def _authority(request: Request) -> Authority:
-    return request.app.state.authority
-
-
 async def _session(request: Request) -> sessions.Session:
-    found = await sessions.find_session(_pool(request), request.cookies.get(sessions.COOKIE),
-                                        _authority(request).tokens)
+    found = await sessions.find_session(pool_of(request), request.cookies.get(sessions.COOKIE),
+                                        authority_of(request).tokens)
     if found is None:
         raise SignInRequired
     return found
@@ -88,10 +79,10 @@ def console_router() -> APIRouter:
     @router.post("/login")
     async def login(request: Request, user: Annotated[str, Form()] = "", token: Annotated[str, Form()] = "") -> Response:
         try:
-            principal = _authority(request).sign_in(user.strip(), token.strip())
+            principal = authority_of(request).sign_in(user.strip(), token.strip())
         except Refused as refusal:
             return render(request, "login.html", 401, error=refusal.message, user=user)
-        session = await sessions.open_session(_pool(request), principal)
+        session = await sessions.open_session(pool_of(request), principal)
         response = RedirectResponse("/review", status_code=303)
         response.set_cookie(sessions.COOKIE, session.session_id, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", max_age=int(sessions.LIFETIME.total_seconds()))
@@ -100,7 +91,7 @@ def console_router() -> APIRouter:
     @router.post("/logout")
     async def logout(request: Request, session: StaffSession, csrf: Annotated[str, Form()] = "") -> Response:
         _checked(session, csrf)
-        await sessions.close_session(_pool(request), session.session_id)
+        await sessions.close_session(pool_of(request), session.session_id)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(sessions.COOKIE)
         return response
@@ -116,7 +107,7 @@ def console_router() -> APIRouter:
     async def apply(request: Request, session: StaffSession) -> Response:
         form = await request.form()
         _checked(session, form.get("csrf"))
-        pool, authority = _pool(request), _authority(request)
+        pool, authority = pool_of(request), authority_of(request)
         async with pool.acquire() as conn:
             documents: list[dict] = []
             try:
@@ -141,16 +132,16 @@ def console_router() -> APIRouter:
         if not hasattr(upload, "read") or not upload.filename:
             return render(request, "imports.html", 422, session=session, report=None, error="请选择要上传的文件")
         content = await upload.read()
-        report, _, _ = await import_sheet(_pool(request), _authority(request), session.principal, upload.filename,
+        report, _, _ = await import_sheet(pool_of(request), authority_of(request), session.principal, upload.filename,
                                           content, str(uuid.uuid4()))
         return render(request, "imports.html", session=session, report=report.summary())
 
     @router.get("/imports/{import_id}/errors.xlsx")
     async def import_errors(import_id: str, request: Request, session: StaffSession) -> Response:
-        row = await _pool(request).fetchrow("SELECT * FROM imports WHERE import_id = $1", import_id)
+        row = await pool_of(request).fetchrow("SELECT * FROM imports WHERE import_id = $1", import_id)
         if row is None:
             raise Refused("import_not_found", "未找到该导入记录")
-        _authority(request).require_scope(session.principal.org, row["org_code"])
+        authority_of(request).require_scope(session.principal.org, row["org_code"])
         content = error_workbook(row["header"], row["errors"]["problems"], row["errors"]["rows"])
         return Response(content, media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="errors-{import_id}.xlsx"'})
@@ -159,7 +150,7 @@ def console_router() -> APIRouter:
 
     @router.get("/review")
     async def queue(request: Request, session: StaffSession) -> HTMLResponse:
-        items = await review_queue(_pool(request), subtree(_authority(request), session.principal.org))
+        items = await review_queue(pool_of(request), subtree(authority_of(request), session.principal.org))
         return render(request, "review.html", session=session, items=items)
 
     @router.get("/applications/{application_id}")
@@ -173,7 +164,7 @@ def console_router() -> APIRouter:
             form = await request.form()
             _checked(session, form.get("csrf"))
             try:
-                await perform(_pool(request), _authority(request), session.principal, application_id, form)
+                await perform(pool_of(request), authority_of(request), session.principal, application_id, form)
             except Refused as refusal:
                 view = await _visible_case(request, session, application_id)
                 status = 409 if refusal.code in acts.CONFLICTS else 403
@@ -202,8 +193,8 @@ def console_router() -> APIRouter:
 
     @router.get("/funds")
     async def funds(request: Request, session: StaffSession) -> HTMLResponse:
-        orgs = subtree(_authority(request), session.principal.org)
-        pool = _pool(request)
+        orgs = subtree(authority_of(request), session.principal.org)
+        pool = pool_of(request)
         balances = await pool.fetch(
             "WITH moves AS (SELECT credit_account AS account, amount_fen AS credit, 0 AS debit FROM ledger_view "
             "UNION ALL SELECT debit_account, 0, amount_fen FROM ledger_view) "
@@ -225,8 +216,8 @@ def console_router() -> APIRouter:
 
     @router.get("/ledger")
     async def ledger(request: Request, session: StaffSession, account: str = "", status: str = "") -> HTMLResponse:
-        orgs = subtree(_authority(request), session.principal.org)
-        pool = _pool(request)
+        orgs = subtree(authority_of(request), session.principal.org)
+        pool = pool_of(request)
         if status:
             rows = await pool.fetch(
                 "SELECT l.* FROM ledger_view l JOIN applications a ON a.application_id = l.application_id "
@@ -245,9 +236,9 @@ def console_router() -> APIRouter:
 
     @router.get("/employment")
     async def employment(request: Request, session: StaffSession) -> HTMLResponse:
-        rows = await _pool(request).fetch(
+        rows = await pool_of(request).fetch(
             "SELECT * FROM graduates_view WHERE origin_org = ANY($1) ORDER BY origin_org, graduation_year, graduate_id",
-            subtree(_authority(request), session.principal.org))
+            subtree(authority_of(request), session.principal.org))
         return render(request, "employment.html", session=session, rows=rows)
 
     # --- 日程 --------------------------------------------------------------------------------
@@ -257,7 +248,7 @@ def console_router() -> APIRouter:
         """The campaign's dates from the policy of the signed-in union's province, against the
         campaign date intake last heard."""
         policy = request.app.state.policies.find(session.principal.org, year)
-        today = await _pool(request).fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+        today = await pool_of(request).fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
         return render(request, "calendar.html", session=session, policy=policy, today=today,
                       filing=policy.calendar.filing(today) if policy else "open")
 
@@ -272,8 +263,8 @@ def console_router() -> APIRouter:
         """附件7/8/9 of the signed-in union's subtree, as it stands now."""
         if name not in ANNEXES:
             raise Refused("report_not_found", "没有这张报表")
-        authority, top = _authority(request), session.principal.org
-        rows = await report_rows(_pool(request), subtree(authority, top))
+        authority, top = authority_of(request), session.principal.org
+        rows = await report_rows(pool_of(request), subtree(authority, top))
         filename, _ = ANNEXES[name]
         content = annex(name, roll_up(name, rows[name], authority.tree, top), authority.tree, year, top,
                         cohort_of(request.app.state.policies, top, year))
@@ -284,9 +275,9 @@ def console_router() -> APIRouter:
 
     @router.get("/confirmations")
     async def confirmations(request: Request, session: StaffSession) -> HTMLResponse:
-        rows = await _pool(request).fetch(
+        rows = await pool_of(request).fetch(
             "SELECT reference, org_code, form, created_at FROM self_filings WHERE status = 'pending' "
-            "AND org_code = ANY($1) ORDER BY created_at", subtree(_authority(request), session.principal.org))
+            "AND org_code = ANY($1) ORDER BY created_at", subtree(authority_of(request), session.principal.org))
         return render(request, "confirmations.html", session=session, rows=rows)
 
     @router.post("/confirmations/{reference}")
@@ -295,7 +286,7 @@ def console_router() -> APIRouter:
         """The county's confirmation is its staff filing: duplicates, scope and maker-checker
         rules apply as to any filing by that clerk."""
         _checked(session, csrf)
-        pool, authority = _pool(request), _authority(request)
+        pool, authority = pool_of(request), authority_of(request)
         async with pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow("SELECT * FROM self_filings WHERE reference = $1 AND status = 'pending' "
                                       "FOR UPDATE", reference)
@@ -313,8 +304,8 @@ def console_router() -> APIRouter:
 
 
 def _org_choices(request: Request, session: sessions.Session) -> list[tuple[str, str]]:
-    tree = _authority(request).tree
-    return [(code, f"{tree.name(code)}（{code}）") for code in subtree(_authority(request), session.principal.org)]
+    tree = authority_of(request).tree
+    return [(code, f"{tree.name(code)}（{code}）") for code in subtree(authority_of(request), session.principal.org)]
 
 
 def _yuan_field(form, name: str) -> int:
@@ -336,10 +327,10 @@ def _required(form, name: str, message: str) -> str:
 
 async def _visible_case(request: Request, session: sessions.Session, application_id: str) -> dict:
     """The case, if the signed-in union may see it; another county's case is not found (403)."""
-    view = await application_view(_pool(request), application_id)
+    view = await application_view(pool_of(request), application_id)
     if view is None:
         raise Refused("application_not_found", "未找到该申请")
-    _authority(request).require_scope(session.principal.org, view["org_code"])
+    authority_of(request).require_scope(session.principal.org, view["org_code"])
     return view
 
 
@@ -352,7 +343,7 @@ def _case_context(view: dict, session: sessions.Session) -> dict:
         "view": view, "filer": filer,
         "may_review": status == "manual_review" and not filer,
         "may_object": status == "in_notice",
-        "open_objections": acts.open_objections(view) if status == "in_notice" and not filer else [],
+        "open_objections": acts.open_acts(view, "objection", "raised", "resolved") if status == "in_notice" and not filer else [],
         "may_appeal": status in ("rejected", "appeal_dismissed"),
         "open_appeals": acts.open_acts(view, "appeal") if status == "appealed" and not filer else [],
         "may_complain": status in acts.GRANTED and not view["open_complaints"],

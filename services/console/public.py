@@ -15,8 +15,9 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from services.console.forms import FormProblem, application_form, store_documents
-from services.console.pages import _authority, _pool, render
+from services.console.pages import render
 from services.intake import acts
+from services.intake.deps import authority_of, pool_of
 from services.shared.authority import Principal
 from services.shared.errors import Refused
 from services.shared.masking import mask_id_number, mask_name
@@ -42,11 +43,11 @@ def public_router() -> APIRouter:
     @router.get("/notice/{org_code}")
     async def notice_board(org_code: str, request: Request, done: str = "") -> HTMLResponse:
         """公示: the applications on notice in this union and the unions below it."""
-        authority = _authority(request)
+        authority = authority_of(request)
         if org_code not in authority.tree.orgs:
             raise Refused("org_not_found", "未找到该工会")
         orgs = [c for c in authority.tree.orgs if authority.tree.may_act(org_code, c)]
-        rows = await _pool(request).fetch(
+        rows = await pool_of(request).fetch(
             "SELECT a.application_id, a.org_code, a.amount_fen, a.notice_ends_on, a.history, e.data "
             "FROM applications a JOIN events e ON e.stream_id = 'application-' || a.application_id "
             "WHERE a.status = 'in_notice' AND a.org_code = ANY($1) ORDER BY a.org_code, a.application_id", orgs)
@@ -67,7 +68,7 @@ def public_router() -> APIRouter:
         if not summary.strip():
             raise Refused("field_required", "请填写异议内容")
         board = Principal(org_code, PUBLIC_USER)
-        await acts.raise_objection(_pool(request), _authority(request), board, application_id, summary.strip()[:500])
+        await acts.raise_objection(pool_of(request), authority_of(request), board, application_id, summary.strip()[:500])
         return RedirectResponse(f"/notice/{org_code}?done=objection", status_code=303)
 
     @router.get("/self")
@@ -79,7 +80,7 @@ def public_router() -> APIRouter:
         """A worker files for their child; it waits as 待核实 until the county confirms it."""
         await _limited(request, "self")
         form = await request.form()
-        pool = _pool(request)
+        pool = pool_of(request)
         reference = "WS" + secrets.token_hex(5).upper()
         async with pool.acquire() as conn:
             documents: list[dict] = []
@@ -99,7 +100,7 @@ def public_router() -> APIRouter:
         found = None
         if reference:
             await _limited(request, "status")
-            row = await _pool(request).fetchrow(
+            row = await pool_of(request).fetchrow(
                 "SELECT s.reference, s.status, s.application_id, a.status AS application_status, a.reasons "
                 "FROM self_filings s LEFT JOIN applications a USING (application_id) "
                 "WHERE s.reference = $1 AND s.student_lookup = $2", reference.strip().upper(),
@@ -111,5 +112,5 @@ def public_router() -> APIRouter:
 
 
 def _counties(request: Request) -> list[tuple[str, str]]:
-    tree = _authority(request).tree
+    tree = authority_of(request).tree
     return [(code, org.name) for code, org in sorted(tree.orgs.items()) if not code.endswith("00")]

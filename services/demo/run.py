@@ -35,7 +35,7 @@ from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.shared.authority import Authority
 from services.shared.policy import BUNDLED_POLICIES, load_book
-from services.shared.settings import Settings, json_setting
+from services.shared.settings import Settings, ledger_secret
 from services.system import ServiceProcesses, prepare_broker
 
 FILING_DAY = dt.date(YEAR, 8, 14)  # within the filing window (the notice: 8月20日前); notices start as reviewed
@@ -208,7 +208,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         await services.save_metrics()
         rows = await outputs.decision_rows(conn)
         outputs.write_decisions(out / "decisions.csv", rows)
-        lines = await outputs.write_ledger(conn, out / "ledger.jsonl", json_setting(keys)["disbursement"])
+        lines = await outputs.write_ledger(conn, out / "ledger.jsonl", ledger_secret(keys))
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
         await outputs.write_reports(conn, out / "reports", authority.tree, YEAR,
@@ -222,7 +222,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
     head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
     with (out / "ledger.jsonl").open(encoding="utf-8") as f:
         audit = verify_lines(f, evidence, head=(head["sequence"], head["hash"]))
-    if problem := head_problem(head, public_key_hex(json_setting(keys)["disbursement"])):
+    if problem := head_problem(head, public_key_hex(ledger_secret(keys))):
         audit.violations.append(problem)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
     return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit)

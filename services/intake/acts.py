@@ -28,12 +28,10 @@ from services.intake.handlers import application_view
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
+from services.shared.labels import STATUS
 
 log = structlog.get_logger(__name__)
 
-STATUS_LABELS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准",
-                 "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
-                 "settled": "已到账", "appealed": "申诉中", "appeal_dismissed": "申诉未支持", "revoked": "已撤销"}
 GRANTED = ("approved", "paid", "payment_failed", "reissued", "settled")
 CONFLICTS = {"wrong_state", "appeal_not_open", "complaint_not_open", "complaint_open", "objection_not_open",
              "repayment_exceeds_debt"}
@@ -43,19 +41,13 @@ def is_filer(view: dict, principal: Principal) -> bool:
     return (view["filed_by_org"], view["filed_by_user"]) == (principal.org, principal.user)
 
 
-def open_acts(view: dict, kind: str) -> list[str]:
-    """Ids of the appeals or complaints (`kind`) filed on the application and not decided yet."""
+def open_acts(view: dict, kind: str, opened: str = "filed", closed: str = "decided") -> list[str]:
+    """Ids of the appeals, complaints or objections (`kind`) raised on the application and not
+    decided yet, from its history."""
     history = view["history"]
-    filed = [e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_filed"]
-    decided = {e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_decided"}
-    return [i for i in filed if i not in decided]
-
-
-def open_objections(view: dict) -> list[str]:
-    history = view["history"]
-    raised = [e.get("objection_id") for e in history if e.get("event") == "objection_raised"]
-    resolved = {e.get("objection_id") for e in history if e.get("event") == "objection_resolved"}
-    return [i for i in raised if i not in resolved]
+    raised = [e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_{opened}"]
+    settled = {e.get(f"{kind}_id") for e in history if e.get("event") == f"{kind}_{closed}"}
+    return [i for i in raised if i not in settled]
 
 
 def _require_open(view: dict, kind: str, act_id: str) -> None:
@@ -73,8 +65,8 @@ async def record(pool: asyncpg.Pool, authority: Authority, principal: Principal,
     authority.require_scope(principal.org, view["org_code"])
     allowed = (when,) if isinstance(when, str) else when
     if view["status"] not in allowed:
-        wanted = "或".join(f"“{STATUS_LABELS[s]}”" for s in allowed)
-        raise Refused("wrong_state", f"该申请当前状态为“{STATUS_LABELS.get(view['status'], view['status'])}”，"
+        wanted = "或".join(f"“{STATUS[s]}”" for s in allowed)
+        raise Refused("wrong_state", f"该申请当前状态为“{STATUS.get(view['status'], view['status'])}”，"
                                      f"只有{wanted}的申请可以办理此项")
     check(view)
     if not filer_may_act and is_filer(view, principal):

@@ -27,6 +27,7 @@ from services.console.pages import SignInRequired, console_router, render
 from services.console.public import public_router
 from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
+from services.intake.deps import XLSX, authority_of, pool_of
 from services.intake.domain import ApplicationForm, BankCard
 from services.intake.field_errors import field_error
 from services.intake.handlers import application_view, file_application, review_queue
@@ -44,17 +45,6 @@ REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS, 409), "filing_closed": 409, "u
 # The database is away (restarting, failing over): nothing was stored, the client may retry.
 DATABASE_UNAVAILABLE = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
                         ConnectionError, OSError)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool_getter()
-
-
-def _authority(request: Request) -> Authority:
-    return request.app.state.authority
-
-
 def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     token = authorization.removeprefix("Bearer ").strip() if authorization else None
     principal = request.app.state.authority.principal(token)
@@ -62,8 +52,8 @@ def _principal(request: Request, authorization: Annotated[str | None, Header()] 
     return principal
 
 
-PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
-AuthorityDep = Annotated[Authority, Depends(_authority)]
+PoolDep = Annotated[asyncpg.Pool, Depends(pool_of)]
+AuthorityDep = Annotated[Authority, Depends(authority_of)]
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 
 

@@ -23,7 +23,7 @@ from contracts.registry import decode_data
 from services.disbursement import payments
 from services.disbursement.domain import Payment
 from services.employment.domain import Graduate
-from services.verification.repository import decode_stored
+from services.verification.repository import decision_columns, decode_stored
 from services.verification.review import Review, projection
 
 REVIEW_FIELDS = ("application_id", "org_code", "status", "version", "attempt", "notice_ends_on", "open_objections",
@@ -75,12 +75,10 @@ def decision_of(review: Review, stream: list) -> dict | None:
     last = next((e for e in reversed(stream) if isinstance(e, ApplicationVerified | ApplicationRejected)), None)
     if last is None:
         return None
-    approved = isinstance(last, ApplicationVerified)
-    revoked = approved and any(isinstance(e, GrantRevoked) for e in stream)
-    return {"application_id": review.application_id, "decision": "revoked" if revoked else
-            "approved" if approved else "rejected", "amount_fen": last.amount_fen if approved else 0,
-            "rule_id": last.rule_id, "policy_version": last.policy_version,
-            "reasons": [] if approved else list(last.reasons), "duplicate_of": None if approved else last.duplicate_of}
+    row = _pick(decision_columns(last), DECISION_FIELDS)
+    if isinstance(last, ApplicationVerified) and any(isinstance(e, GrantRevoked) for e in stream):
+        row["decision"] = "revoked"
+    return row
 
 
 async def replay_verification(conn: asyncpg.Connection, write: bool = False) -> list[Comparison]:

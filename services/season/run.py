@@ -29,7 +29,7 @@ from services.season.publishing import Publishers
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
 from services.shared.authority import Authority
 from services.shared.policy import load_book
-from services.shared.settings import Settings, json_setting
+from services.shared.settings import Settings, ledger_secret
 from services.system import ServiceProcesses, prepare_broker
 
 
@@ -95,7 +95,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         final = await wait_until(conn, lambda p: p.payments == p.payable, "payments recorded", 120 + accepted / 20)
         last_decision = time.monotonic()
         outputs.write_decisions(out / "decisions.csv", await outputs.decision_rows(conn))
-        lines = await outputs.write_ledger(conn, out / "ledger.jsonl", json_setting(settings.signing_keys).get("disbursement"))
+        lines = await outputs.write_ledger(conn, out / "ledger.jsonl", ledger_secret(settings.signing_keys))
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
         await outputs.write_reports(conn, out / "reports", authority.tree, today.year,

@@ -23,7 +23,7 @@ DOCUMENT = {DocumentKind.APPLICATION_FORM: "申请表（附件1/附件2）", Doc
             DocumentKind.HOUSEHOLD_CHECK_AUTHORIZATION: "核对授权承诺书（附件5）",
             DocumentKind.EMPLOYER_NOTICE: "单位公示（附件6）"}
 FUND_SOURCE = {"provincial": "省总金秋助学经费", "central": "央财帮扶资金", "local": "本级工会经费", "donation": "社会捐赠"}
-STATUS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准（待发放）",
+STATUS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准",
           "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
           "settled": "已到账", "appealed": "申诉中", "appeal_dismissed": "申诉未支持", "revoked": "已撤销"}
 EMPLOYMENT_STAGE = {"enrolment": "入学", "training": "培训", "internship": "实习", "job_seeking": "求职",

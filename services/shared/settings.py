@@ -48,3 +48,8 @@ def json_setting(value: str | None) -> dict:
         return {}
     text = value if value.lstrip().startswith("{") else Path(value).read_text(encoding="utf-8")
     return json.loads(text)
+
+
+def ledger_secret(signing_keys: str | None) -> str | None:
+    """Disbursement's signing secret, from which the ledger's Ed25519 key is derived."""
+    return json_setting(signing_keys).get("disbursement")

@@ -33,15 +33,13 @@ from contracts.reviews import (
 )
 from contracts.topics import DECISIONS
 from services.shared.errors import Refused
+from services.shared.labels import STATUS
 from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, Outcome, decision_inputs, notice
 
 DUPLICATE_OF = "duplicate_of"
 OBJECTION_UPHELD = "objection_upheld"
 MANUAL_REVIEW_REJECTED = "manual_review_rejected"
 COMPLAINT_UPHELD = "complaint_upheld"
-
-STATUS_LABELS = {"submitted": "已提交", "manual_review": "待人工审核", "in_notice": "公示中", "approved": "已批准",
-                 "rejected": "未通过", "appealed": "申诉中", "revoked": "已撤销"}
 
 Decision = ApplicationVerified | ApplicationRejected
 Scope = Callable[[str, str], bool]
@@ -129,8 +127,8 @@ class Review:
 
     def _require(self, *statuses: str) -> None:
         if self.status not in statuses:
-            wanted = "或".join(f"“{STATUS_LABELS[s]}”" for s in statuses)
-            raise Refused("wrong_state", f"申请{self.application_id}当前为“{STATUS_LABELS[self.status]}”，"
+            wanted = "或".join(f"“{STATUS[s]}”" for s in statuses)
+            raise Refused("wrong_state", f"申请{self.application_id}当前为“{STATUS[self.status]}”，"
                                          f"只有{wanted}的申请可以办理此项")
 
     def _decider(self, org: str, user: str, may_act: Scope) -> None:
