@@ -63,7 +63,17 @@ PRODUCERS: dict[type[Event], frozenset[str]] = {
     r.BankCardCorrected: _UNION_OR_INTAKE,
     r.GrantRepaid: _UNION_OR_INTAKE,
     r.GraduateRegistered: frozenset({EMPLOYMENT_SERVICE}),
-    r.EmploymentProgressRecorded: frozenset({UNION}),
+    r.EmploymentProgressRecorded: _UNION_OR_INTAKE,
+    r.GraduateProfiled: _UNION_OR_INTAKE,
+    r.GraduateHandedOff: _UNION_OR_INTAKE,
+    r.HandoffAnswered: _UNION_OR_INTAKE,
+    r.JobFairHeld: _UNION_OR_INTAKE,
+    r.GraduateRecommended: _UNION_OR_INTAKE,
+    r.SupportArranged: _UNION_OR_INTAKE,
+    r.SubsidyRequested: _UNION_OR_INTAKE,
+    r.SubsidyApproved: frozenset({EMPLOYMENT_SERVICE}),
+    r.GraduateRecorded: frozenset({EMPLOYMENT_SERVICE}),
+    r.ReportSubmitted: _UNION_OR_INTAKE,
 }
 
 READS: dict[str, tuple[Topic, ...]] = {

@@ -166,6 +166,11 @@ class ApplicationVerified(Event):
     attempt: int = Field(default=1, ge=1, description="Which review of the application: 1, and one more after "
                          "each upheld appeal")
 
+    @property
+    def payment_key(self) -> str:
+        """What the bank and the ledger call the money for: the application."""
+        return self.application_id
+
 
 class ApplicationRejected(Event):
     NAME = "application.rejected"

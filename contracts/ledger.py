@@ -18,6 +18,7 @@ class TransferKind(StrEnum):
     REVERSAL = "reversal"
     REVOCATION = "revocation"  # a settled grant withdrawn (upheld complaint): now owed back, clawback:<application>
     REPAYMENT = "repayment"  # money owed back, repaid: from clawback:<application> into the fund that paid the grant
+    SUBSIDY = "subsidy"  # 阳光就业 subsidy from a central assistance fund to recipient:<SUB-id> (paid like a grant)
 
 
 class LedgerTransferPosted(Event):
@@ -32,7 +33,8 @@ class LedgerTransferPosted(Event):
     debit_account: str
     credit_account: str
     amount_fen: Fen = Field(gt=0)
-    application_id: str | None
+    application_id: str | None = Field(description="The application the money is for; for an employment subsidy, "
+                                      "the subsidy's id (SUB-…)")
     kind: TransferKind
     reverses: str | None
     prev_hash: str
@@ -42,7 +44,8 @@ class LedgerTransferPosted(Event):
 
 
 class PaymentRequested(Event):
-    """Disbursement asks the bank to pay a grant onto the student's card."""
+    """Disbursement asks the bank to pay a grant onto the student's card (or a subsidy onto its
+    payee's card: `application_id` is then the subsidy's id, SUB-…)."""
 
     NAME = "payment.requested"
     TOPIC = PAYMENTS

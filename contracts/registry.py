@@ -15,7 +15,20 @@ from contracts.applications import (
     upcast_decision_v1_v2,
 )
 from contracts.base import Event
-from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
+from contracts.campaign import ReportSubmitted
+from contracts.employment import (
+    EmploymentProgressRecorded,
+    GraduateHandedOff,
+    GraduateProfiled,
+    GraduateRecommended,
+    GraduateRecorded,
+    GraduateRegistered,
+    HandoffAnswered,
+    JobFairHeld,
+    SubsidyApproved,
+    SubsidyRequested,
+    SupportArranged,
+)
 from contracts.envelope import TYPE_PREFIX, Envelope
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.households import (
@@ -78,6 +91,16 @@ EVENTS: tuple[type[Event], ...] = (
     GrantRepaid,
     GraduateRegistered,
     EmploymentProgressRecorded,
+    GraduateProfiled,
+    GraduateHandedOff,
+    HandoffAnswered,
+    JobFairHeld,
+    GraduateRecommended,
+    SupportArranged,
+    SubsidyRequested,
+    SubsidyApproved,
+    GraduateRecorded,
+    ReportSubmitted,
 )
 BY_NAME: dict[str, type[Event]] = {e.NAME: e for e in EVENTS}
 

@@ -20,7 +20,7 @@ CLOUDEVENT_ATTRIBUTES = ("specversion", "id", "source", "type", "subject", "time
 DATA_FIELDS = ("sequence", "transfer_id", "debit_account", "credit_account", "amount_fen",
                "application_id", "kind", "reverses", "prev_hash", "hash")
 _ATTRIBUTES, _DATA_KEYS = frozenset(CLOUDEVENT_ATTRIBUTES), frozenset(DATA_FIELDS)
-_CHECKED_KINDS = frozenset({"grant", "reversal", "revocation", "repayment"})
+_CHECKED_KINDS = frozenset({"grant", "subsidy", "reversal", "revocation", "repayment"})
 
 
 @dataclass
@@ -29,6 +29,7 @@ class AuditReport:
     balances: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     violations: list[str] = field(default_factory=list)
     grants: int = 0
+    subsidies: int = 0
     reversals: int = 0
 
     @property
@@ -116,6 +117,8 @@ class _Replay:
                 self.fail(n, f"application {app} paid twice (unreversed grant exists)")
             self.live_grants[app].add(data["transfer_id"])
             self.grants.append((n, data))
+        elif data["kind"] == "subsidy":
+            self._check_subsidy(n, data)
         elif data["kind"] == "reversal":
             self.report.reversals += 1
             original = self.transfers.get(data["reverses"] or "")
@@ -135,6 +138,18 @@ class _Replay:
                              "that paid the revoked grant")
         elif data["reverses"] is not None:
             self.fail(n, f"{data['kind']} entry must not name reverses")
+
+    def _check_subsidy(self, n: int, data: dict) -> None:
+        """An employment subsidy: from a central assistance fund, to recipient:<SUB-id>, once."""
+        ref = data["application_id"]
+        if not (ref or "").startswith("SUB-") or data["credit_account"] != f"recipient:{ref}":
+            self.fail(n, "a subsidy must credit recipient:<SUB-id>")
+        if not data["debit_account"].startswith("fund:central:"):
+            self.fail(n, f"a subsidy is paid from central assistance funds, not {data['debit_account']}")
+        if self.live_grants[ref]:
+            self.fail(n, f"subsidy {ref} paid twice (unreversed payment exists)")
+        self.report.subsidies += 1
+        self.live_grants[ref].add(data["transfer_id"])
 
     def _check_revocation(self, n: int, data: dict) -> None:
         """A settled grant withdrawn: the same amount, from the settled account to what the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import signal
 import sys
@@ -170,42 +171,82 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return 0
 
 
-REPORTS = {"附件7": "demand", "附件8": "activity", "附件9": "employment"}
+REPORTS = {"附件7": "demand", "附件8": "activity", "附件9": "employment", "stage": "stage"}
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """附件7/8/9 of one union, live from intake's projections (DATABASE_URL): the unions directly
-    below it as rows (a city: its counties; the province: its cities), and a 合计."""
+def _intake_db(settings: Settings):
+    """A connection to intake's projections (DATABASE_URL), or None after saying why not."""
     import asyncpg
 
-    from services.intake.reports import report_rows
-    from services.reports.annexes import annex, cohort_of
-    from services.reports.rollup import roll_up
+    from services.shared.db import init_connection
+
+    async def connect():
+        conn = await asyncpg.connect(settings.database_url, server_settings={"search_path": "intake"})
+        await init_connection(conn)
+        return conn
+    return connect
+
+
+def _report_target(args: argparse.Namespace):
     from services.shared.orgs import load_tree
-    from services.shared.policy import load_book
 
     settings = Settings()
     tree = load_tree(settings.org_tree_file)
     if not settings.database_url:
         console.print("[red]DATABASE_URL is not set (error code: database_url_missing)[/red]")
-        return 2
+        return None
     if args.org not in tree.orgs:
         console.print(f"[red]没有工会代码 {args.org}（error code: org_not_found）[/red]")
-        return 2
-    name = REPORTS[args.report]
+        return None
+    return settings, tree
 
-    async def rows() -> list[dict]:
-        conn = await asyncpg.connect(settings.database_url, server_settings={"search_path": "intake"})
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """附件7/8/9 or the stage report of one union, from intake's projections of events
+    (DATABASE_URL): the unions directly below it as rows, and a 合计; live, or `--as-of` a
+    campaign day (as intake kept it when the clock moved past that day)."""
+    from services.intake.reports import report_workbook
+    from services.shared.policy import load_book
+
+    target = _report_target(args)
+    if target is None:
+        return 2
+    settings, tree = target
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+
+    async def workbook() -> bytes:
+        conn = await _intake_db(settings)()
         try:
-            found = await report_rows(conn, [c for c in tree.orgs if tree.may_act(args.org, c)])
+            return await report_workbook(conn, tree, load_book(settings.policy_files), REPORTS[args.report],
+                                         args.org, args.year, as_of)
         finally:
             await conn.close()
-        return roll_up(name, found[name], tree, args.org)
 
-    rolled = asyncio.run(rows())
-    cohort = cohort_of(load_book(settings.policy_files), args.org, args.year)
-    Path(args.out).write_bytes(annex(name, rolled, tree, args.year, args.org, cohort))
-    console.print(f"{args.report} {tree.name(args.org)}: {len(rolled)} rows → {args.out}")
+    Path(args.out).write_bytes(asyncio.run(workbook()))
+    console.print(f"{args.report} {tree.name(args.org)}{f' as of {as_of}' if as_of else ''} → {args.out}")
+    return 0
+
+
+def cmd_export_national(args: argparse.Namespace) -> int:
+    """Aid paid to filed households of a union's subtree, for 工会帮扶工作管理系统
+    (docs/national-export.md)."""
+    from services.intake.national_export import national_workbook, paid_records
+
+    target = _report_target(args)
+    if target is None:
+        return 2
+    settings, tree = target
+
+    async def records() -> list[dict]:
+        conn = await _intake_db(settings)()
+        try:
+            return await paid_records(conn, [c for c in tree.orgs if tree.may_act(args.org, c)])
+        finally:
+            await conn.close()
+
+    found = asyncio.run(records())
+    Path(args.out).write_bytes(national_workbook(found, tree, args.org, args.year))
+    console.print(f"{len(found)} records of {tree.name(args.org)} → {args.out}")
     return 0
 
 
@@ -464,12 +505,21 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_broker_setup)
     sub.add_parser("status", help="throughput, outbox backlog, consumer lag, dead letters").set_defaults(
         func=cmd_status)
-    report = sub.add_parser("report", help="附件7/8/9 of a union, live (DATABASE_URL): rows per union below it, 合计")
+    report = sub.add_parser("report", help="附件7/8/9 or the stage report of a union (DATABASE_URL): rows per union "
+                                           "below it, 合计; live or --as-of a campaign day")
     report.add_argument("report", choices=list(REPORTS))
     report.add_argument("--org", required=True, help="the reporting union, e.g. 341600 (its counties as rows)")
     report.add_argument("--year", type=int, default=2023)
+    report.add_argument("--as-of", help="campaign date YYYY-MM-DD: the report as it stood at the end of that day")
     report.add_argument("--out", required=True, help="FILE.xlsx")
     report.set_defaults(func=cmd_report)
+    export_cmd = sub.add_parser("export", help="exports for other systems").add_subparsers(dest="export_command",
+                                                                                            required=True)
+    national = export_cmd.add_parser("national", help="aid paid to filed households, for 工会帮扶工作管理系统")
+    national.add_argument("--org", required=True)
+    national.add_argument("--year", type=int, default=2023)
+    national.add_argument("--out", required=True, help="FILE.xlsx")
+    national.set_defaults(func=cmd_export_national)
     replay = sub.add_parser("replay", help="rebuild a service's projections from its events (DATABASE_URL) "
                                            "and compare digests with the live tables")
     replay.add_argument("service", choices=["verification", "disbursement", "employment"])

@@ -25,10 +25,9 @@ from services.intake import acts
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.deps import XLSX, authority_of, pool_of
 from services.intake.handlers import application_view, file_application, review_queue
-from services.intake.reports import report_rows
+from services.intake.reports import report_workbook
 from services.intake.spreadsheet import RowError, yuan_to_fen
-from services.reports.annexes import ANNEXES, annex, cohort_of
-from services.reports.rollup import roll_up
+from services.reports.annexes import REPORTS
 from services.shared import labels
 from services.shared.authority import ROLES, Authority
 from services.shared.errors import Refused
@@ -256,18 +255,16 @@ def console_router() -> APIRouter:
 
     @router.get("/reports")
     async def reports_page(request: Request, session: StaffSession) -> HTMLResponse:
-        return render(request, "reports.html", session=session, annexes=ANNEXES)
+        return render(request, "reports.html", session=session, annexes=REPORTS)
 
     @router.get("/reports/{name}.xlsx")
     async def report(name: str, request: Request, session: StaffSession, year: int = 2023) -> Response:
         """附件7/8/9 of the signed-in union's subtree, as it stands now."""
-        if name not in ANNEXES:
+        if name not in REPORTS:
             raise Refused("report_not_found", "没有这张报表")
         authority, top = authority_of(request), session.principal.org
-        rows = await report_rows(pool_of(request), subtree(authority, top))
-        filename, _ = ANNEXES[name]
-        content = annex(name, roll_up(name, rows[name], authority.tree, top), authority.tree, year, top,
-                        cohort_of(request.app.state.policies, top, year))
+        filename, _ = REPORTS[name]
+        content = await report_workbook(pool_of(request), authority.tree, request.app.state.policies, name, top, year)
         return Response(content, media_type=XLSX,
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.applications import ApplicationVerified, GrantRevoked
+from contracts.employment import SubsidyApproved
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import BankCardCorrected, GrantRepaid, PaymentFailed, PaymentSettled
 from contracts.topics import DECISIONS, FUNDS, PAYMENTS
@@ -30,6 +31,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     BankCardCorrected: handlers.on_bank_card_corrected,
                     GrantRevoked: handlers.on_grant_revoked,
                     GrantRepaid: handlers.on_grant_repaid,
+                    SubsidyApproved: handlers.on_subsidy_approved,
                 },
             ),
         ),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from contracts.applications import ApplicationVerified, GrantRevoked
 from contracts.base import Event
+from contracts.employment import SubsidyApproved
 from contracts.ledger import BankCardCorrected, PaymentFailed, PaymentSettled, TransferKind
 from contracts.topics import PAYMENTS
 from services.shared.errors import Refused
@@ -117,10 +118,10 @@ class GrantInstructed(Event):
 
 @dataclass(frozen=True)
 class Payment:
-    """The payment of one approved grant as a fold of its stream: the approval, each grant
-    instructed, the bank's answers, card corrections and a revocation."""
+    """The payment of one approved grant (or employment subsidy) as a fold of its stream: the
+    approval, each grant instructed, the bank's answers, card corrections and a revocation."""
 
-    approval: ApplicationVerified
+    approval: ApplicationVerified | SubsidyApproved
     version: int = 1
     status: str = "awaiting_funds"
     reason: str | None = INSUFFICIENT_FUNDS
@@ -140,7 +141,12 @@ class Payment:
 
     @property
     def application_id(self) -> str:
-        return self.approval.application_id
+        """What the bank and the ledger call this money: the application, or the subsidy's id."""
+        return self.approval.payment_key
+
+    @property
+    def kind(self) -> TransferKind:
+        return TransferKind.SUBSIDY if isinstance(self.approval, SubsidyApproved) else TransferKind.GRANT
 
     def apply(self, event: Event) -> Payment:
         moved = replace(self, version=self.version + 1)
@@ -173,7 +179,7 @@ class Payment:
 
     def projection(self) -> dict:
         a = self.approval
-        return {"application_id": a.application_id, "org_code": a.org_code, "stage": a.stage.value,
+        return {"application_id": self.application_id, "org_code": a.org_code, "stage": a.stage.value,
                 "amount_fen": a.amount_fen, "fund_sources": list(a.fund_sources), "bank_card": self.bank_card,
                 "priority": a.priority, "status": self.status, "reason": self.reason,
                 "grant_transfer_id": self.grant_transfer_id, "fund_account": self.fund_account,

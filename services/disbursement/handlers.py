@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.applications import ApplicationVerified, GrantRevoked
+from contracts.employment import SubsidyApproved
 from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import (
     BankCardCorrected,
@@ -78,12 +79,12 @@ async def pay(changes: list[payments.Change]) -> None:
             saved.append((ctx, stored, p, events))
             continue
         balances[fund] -= a.amount_fen
-        grant = Transfer(fund, recipient_account(a.application_id), a.amount_fen, TransferKind.GRANT,
-                         application_id=a.application_id)
+        grant = Transfer(fund, recipient_account(p.application_id), a.amount_fen, p.kind,
+                         application_id=p.application_id)
         grants.append((grant, ctx.envelope))
-        instructed = GrantInstructed(application_id=a.application_id, transfer_id=grant.transfer_id,
+        instructed = GrantInstructed(application_id=p.application_id, transfer_id=grant.transfer_id,
                                      fund_account=fund, amount_fen=a.amount_fen)
-        request = PaymentRequested(application_id=a.application_id, transfer_id=grant.transfer_id,
+        request = PaymentRequested(application_id=p.application_id, transfer_id=grant.transfer_id,
                                    amount_fen=a.amount_fen, bank_card=p.bank_card)
         saved.append((ctx, stored, p.apply(instructed).apply(request), [*events, instructed, request]))
     if grants:
@@ -103,6 +104,15 @@ async def on_applications_verified(items: list[tuple[HandlerContext, Application
     if payable:
         await ledger.lock(payable[0][0].conn)
         await pay([(ctx, 0, Payment.fold([e]), [e]) for ctx, e in payable])
+
+
+async def on_subsidy_approved(ctx: HandlerContext, e: SubsidyApproved) -> None:
+    """An employment subsidy is paid once, like a grant: from the paying union's central
+    assistance fund (or its city's), or it waits for funds."""
+    if not await first_time(ctx, f"subsidy:{e.subsidy_id}", e):
+        return
+    await ledger.lock(ctx.conn)
+    await pay([(ctx, 0, Payment.fold([e]), [e])])
 
 
 async def pay_waiting(ctx: HandlerContext) -> None:

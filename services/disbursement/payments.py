@@ -43,7 +43,8 @@ def published(event: Event) -> bool:
 
 async def load(conn: asyncpg.Connection, application_ids: Sequence[str]) -> dict[str, Payment]:
     streams = await eventstore.load(conn, [stream_id(a) for a in application_ids], decode_stored)
-    return {events[0].application_id: Payment.fold(events) for events in streams.values()}
+    folded = (Payment.fold(events) for events in streams.values())
+    return {payment.application_id: payment for payment in folded}
 
 
 async def save(changes: Sequence[Change]) -> None:

@@ -1,54 +1,100 @@
-"""Employment's handlers: register graduates from applications, project their progress."""
+"""Employment's handlers: register graduates from applications, record the unions' acts on their
+实名制档案 (each checked by the graduate's fold), keep job fairs, approve subsidies for payment."""
 
 from __future__ import annotations
 
+from contracts.access import EMPLOYMENT_SERVICE, may_produce
 from contracts.applications import ApplicationSubmitted
-from contracts.employment import EmploymentProgressRecorded, EmploymentStage
+from contracts.base import Event
+from contracts.employment import JobFairHeld, Post, SubsidyRequested
 from contracts.registry import decode_data
 from services.employment.domain import Graduate, graduate_from
 from services.shared import eventstore
+from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext
 from services.shared.errors import Refused
 from services.shared.policy import PolicyBook
+
+GRADUATE_COLUMNS = ("graduate_id", "application_id", "origin_org", "graduation_year", "status", "employer", "program",
+            "profile", "destination_org", "handoff", "recommendations", "supports", "subsidies", "history")
+_PROJECT = f"""
+    INSERT INTO graduates ({", ".join(GRADUATE_COLUMNS)}) VALUES ({", ".join(f"${i}" for i in range(1, len(GRADUATE_COLUMNS) + 1))})
+    ON CONFLICT (graduate_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in GRADUATE_COLUMNS[4:])},
+        updated_at = now()
+"""
+
+
+def stream_id(graduate_id: str) -> str:
+    return f"graduate-{graduate_id}"
+
+
+def published(event: Event) -> bool:
+    return may_produce(EMPLOYMENT_SERVICE, type(event))
 
 
 def graduate_registrar(book: PolicyBook):
     async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
         policy = book.find(e.org_code, e.campaign_year)
-        cohort = policy.graduate_cohort if policy else None
-        await register_graduate(ctx, e, cohort[0] if cohort else None)
+        registered = graduate_from(e, policy.graduate_cohort if policy else None)
+        if registered is None:
+            return
+        known = await eventstore.load(ctx.conn, [stream_id(registered.graduate_id)], decode_data)
+        if known:
+            return  # the student filed again (another application, another year): one archive
+        await eventstore.record(ctx.conn, stream_id(registered.graduate_id), 0, [registered], source=ctx.source,
+                                cause=ctx.envelope, seal=ctx.authority.seal, publishes=published)
+        await project(ctx, Graduate(registered=registered))
     return on_application_submitted
 
 
-async def register_graduate(ctx: HandlerContext, e: ApplicationSubmitted, earliest_cohort: int | None) -> None:
-    registered = graduate_from(e, earliest_cohort)
-    if registered is None:
+async def project(ctx: HandlerContext, graduate: Graduate) -> None:
+    p = graduate.projection()
+    await ctx.conn.execute(_PROJECT, *[p[c] for c in GRADUATE_COLUMNS])
+
+
+async def _post(ctx: HandlerContext, fair_id: str, post_id: str) -> Post | None:
+    posts = await ctx.conn.fetchval("SELECT posts FROM job_fairs WHERE fair_id = $1", fair_id)
+    return next((Post(**p) for p in (posts or []) if p["post_id"] == post_id), None)
+
+
+def graduate_acts(book: PolicyBook):
+    """One handler for every union act on a graduate: the fold decides, the stream keeps it (the
+    act is not published again), the row follows; a subsidy approved is published for payment."""
+    async def on_act(ctx: HandlerContext, e: Event) -> None:
+        stream = (await eventstore.load(ctx.conn, [stream_id(e.graduate_id)], decode_data)).get(stream_id(e.graduate_id))
+        if not stream:
+            raise Refused("unknown_graduate", f"毕业生{e.graduate_id}尚未登记")
+        before = Graduate.fold(stream)
+        context = {}
+        if hasattr(e, "post_id") and hasattr(e, "fair_id"):
+            context["post"] = await _post(ctx, e.fair_id, e.post_id)
+        if isinstance(e, SubsidyRequested):
+            if not await first_time(ctx, f"subsidy:{e.subsidy_id}", e):
+                return
+            policy = book.find(before.registered.origin_org, before.registered.campaign_year or 0)
+            context["cap_fen"] = policy.employment_subsidies_fen.get(e.kind) if policy else None
+            context["cohort"] = policy.graduate_cohort if policy else None
+        after = before.record(e, ctx.authority.tree.on_one_line, **context)
+        if hasattr(e, "to_org") and e.to_org not in ctx.authority.tree.orgs:
+            raise Refused("org_not_found", f"未知的工会{e.to_org}")
+        new = [e, after.approval(e)] if isinstance(e, SubsidyRequested) else [e]
+        if len(new) > 1:
+            after = after.apply(new[1])
+        await eventstore.record(ctx.conn, stream_id(e.graduate_id), before.version, [*new, after.recorded()],
+                                source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal, publishes=published)
+        await project(ctx, after)
+    return on_act
+
+
+async def on_job_fair_held(ctx: HandlerContext, e: JobFairHeld) -> None:
+    """A fair and the posts it offered, once per fair id (another fair under the same id is refused)."""
+    if not await first_time(ctx, f"job_fair:{e.fair_id}", e):
         return
-    inserted = await ctx.conn.fetchval(
-        "INSERT INTO graduates (graduate_id, application_id, origin_org, graduation_year, status) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
-        registered.graduate_id, e.application_id, e.org_code, registered.graduation_year,
-        EmploymentStage.ENROLMENT.value,
-    )
-    if inserted:
-        await eventstore.record(ctx.conn, stream_id(registered.graduate_id), 0, [registered],
-                                source=ctx.source, cause=ctx.envelope, seal=ctx.authority.seal)
-
-
-async def on_progress_recorded(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:
-    """The report joins the graduate's stream (kept, not published again); the row follows the fold."""
-    stream = (await eventstore.load(ctx.conn, [stream_id(e.graduate_id)], decode_data)).get(stream_id(e.graduate_id))
-    if not stream:
-        raise Refused("unknown_graduate", f"毕业生{e.graduate_id}尚未登记")
-    before = Graduate.fold(stream)
-    after = before.record(e, ctx.authority.tree.on_one_line)
-    await eventstore.record(ctx.conn, stream_id(e.graduate_id), before.version, [e], source=ctx.source,
-                            cause=ctx.envelope, seal=ctx.authority.seal, publishes=lambda event: False)
-    p = after.projection()
+    if len({p.post_id for p in e.posts}) < len(e.posts):
+        raise Refused("duplicate_post", "同一招聘会的岗位编号不能重复")
+    await eventstore.record(ctx.conn, f"fair-{e.fair_id}", 0, [e], source=ctx.source, cause=ctx.envelope,
+                            seal=ctx.authority.seal, publishes=lambda event: False)
     await ctx.conn.execute(
-        "UPDATE graduates SET status = $2, employer = $3, history = $4::jsonb, updated_at = now() "
-        "WHERE graduate_id = $1", e.graduate_id, p["status"], p["employer"], p["history"])
-
-
-def stream_id(graduate_id: str) -> str:
-    return f"graduate-{graduate_id}"
+        "INSERT INTO job_fairs (fair_id, org_code, name, kind, held_on, posts) VALUES ($1, $2, $3, $4, $5, $6)",
+        e.fair_id, e.org_code, e.name, e.kind.value, e.held_on,
+        [p.model_dump(mode="json") for p in e.posts])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
 import structlog
-from fastapi import Depends, FastAPI, Header, Request, Response, UploadFile
+from fastapi import FastAPI, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,36 +25,29 @@ from contracts.reviews import (
 from services.console import pages as console_pages
 from services.console.pages import SignInRequired, console_router, render
 from services.console.public import public_router
-from services.intake import acts
+from services.intake import acts, graduates
 from services.intake.bulk import error_workbook, import_sheet
-from services.intake.deps import XLSX, authority_of, pool_of
+from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import ApplicationForm, BankCard
+from services.intake.employment_api import employment_router, reports_router
 from services.intake.field_errors import field_error
 from services.intake.handlers import application_view, file_application, review_queue
 from services.shared import tracing
-from services.shared.authority import Authority, Principal
+from services.shared.authority import Authority
 from services.shared.errors import Refused
 from services.shared.policy import PolicyBook, configured_book
 
 log = structlog.get_logger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS, 409), "filing_closed": 409, "unauthenticated": 401, "sign_in_failed": 401,
+REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS | graduates.CONFLICTS, 409), **dict.fromkeys(graduates.NOT_FOUND, 404),
+                  **dict.fromkeys(graduates.UNPROCESSABLE, 422), "deadline_not_found": 404,
+                  "campaign_not_started": 409, "filing_closed": 409, "unauthenticated": 401, "sign_in_failed": 401,
                   "rate_limited": 429, "field_required": 422, "org_not_found": 404, "report_not_found": 404, "csrf_invalid": 403, "application_not_found": 404, "import_not_found": 404,
                   "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
 # The database is away (restarting, failing over): nothing was stored, the client may retry.
 DATABASE_UNAVAILABLE = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
                         ConnectionError, OSError)
-def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    token = authorization.removeprefix("Bearer ").strip() if authorization else None
-    principal = request.app.state.authority.principal(token)
-    structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
-    return principal
-
-
-PoolDep = Annotated[asyncpg.Pool, Depends(pool_of)]
-AuthorityDep = Annotated[Authority, Depends(authority_of)]
-CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 
 
 class Accepted(BaseModel):
@@ -152,6 +145,8 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
     async def sign_in_first(_: Request, __: SignInRequired) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)
 
+    api.include_router(employment_router())
+    api.include_router(reports_router())
     api.include_router(console_router())
     api.include_router(public_router())
     api.mount("/static", StaticFiles(directory=str(Path(console_pages.__file__).parent / "static")), name="static")

@@ -10,7 +10,8 @@ from contracts.applications import (
     GrantRevoked,
     ManualReviewRequired,
 )
-from contracts.employment import EmploymentProgressRecorded, GraduateRegistered
+from contracts.campaign import ReportSubmitted
+from contracts.employment import GraduateRecorded, GraduateRegistered, JobFairHeld
 from contracts.funds import DonationReceived
 from contracts.ledger import BankCardCorrected, GrantRepaid, LedgerTransferPosted, PaymentFailed, PaymentSettled
 from contracts.reviews import (
@@ -59,7 +60,9 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     PaymentSettled: handlers.follow(handlers.settled),
                     PaymentFailed: handlers.follow(handlers.failed),
                     GraduateRegistered: handlers.on_graduate_registered,
-                    EmploymentProgressRecorded: handlers.on_graduate_progress,
+                    GraduateRecorded: handlers.on_graduate_recorded,
+                    JobFairHeld: handlers.on_job_fair,
+                    ReportSubmitted: handlers.on_report_submitted,
                     DonationReceived: handlers.on_donation,
                     ClockTicked: handlers.on_clock_ticked,
                 },

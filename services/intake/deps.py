@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import asyncpg
-from fastapi import Request
+from typing import Annotated
 
-from services.shared.authority import Authority
+import asyncpg
+import structlog
+from fastapi import Depends, Header, Request
+
+from services.shared.authority import Authority, Principal
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -16,3 +19,15 @@ def pool_of(request: Request) -> asyncpg.Pool:
 
 def authority_of(request: Request) -> Authority:
     return request.app.state.authority
+
+
+def principal_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    token = authorization.removeprefix("Bearer ").strip() if authorization else None
+    principal = request.app.state.authority.principal(token)
+    structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
+    return principal
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(pool_of)]
+AuthorityDep = Annotated[Authority, Depends(authority_of)]
+CurrentPrincipal = Annotated[Principal, Depends(principal_of)]

@@ -18,7 +18,8 @@ from contracts.applications import (
     GrantRevoked,
     ManualReviewRequired,
 )
-from contracts.employment import EmploymentProgressRecorded, EmploymentStage, GraduateRegistered
+from contracts.campaign import ReportSubmitted
+from contracts.employment import GraduateRecorded, GraduateRegistered, JobFairHeld, PostKind, is_subsidy
 from contracts.funds import DonationReceived
 from contracts.ledger import (
     BankCardCorrected,
@@ -40,6 +41,7 @@ from contracts.reviews import (
     Ruling,
 )
 from services.intake.domain import ApplicationForm, submit
+from services.intake.reports import keep_day
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
 from services.shared.consumer import HandlerContext, Many
@@ -91,7 +93,11 @@ def _within_window(event: ApplicationSubmitted, today: dt.date | None) -> Applic
 
 
 async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
-    """The campaign date, for the filing window (verification keeps its own, for notices)."""
+    """The campaign date, for the filing window and the deadlines (verification keeps its own, for
+    notices). When it moves on, the day that ended is kept for reports as of that day."""
+    before = await ctx.conn.fetchval("SELECT today FROM campaign_clock WHERE name = $1", e.clock)
+    if before is not None and e.today > before:
+        await keep_day(ctx.conn, before)
     await ctx.conn.execute("INSERT INTO campaign_clock VALUES ($1, $2) ON CONFLICT (name) DO UPDATE "
                            "SET today = greatest(campaign_clock.today, EXCLUDED.today)", e.clock, e.today)
 
@@ -270,11 +276,15 @@ def card_corrected(e: BankCardCorrected) -> Step:
     return Step(e.application_id, "reissued", {"by": e.org_code, "user": e.corrected_by_user})
 
 
-def settled(e: PaymentSettled) -> Step:
+def settled(e: PaymentSettled) -> Step | None:
+    if is_subsidy(e.application_id):  # an employment subsidy: in the ledger view, not an application
+        return None
     return Step(e.application_id, "settled", {"bank_reference": e.bank_reference})
 
 
-def failed(e: PaymentFailed) -> Step:
+def failed(e: PaymentFailed) -> Step | None:
+    if is_subsidy(e.application_id):
+        return None
     return Step(e.application_id, "payment_failed", {"reasons": [e.reason]})
 
 
@@ -307,18 +317,53 @@ _follow_transfers = follow(transferred)
 
 async def on_graduate_registered(ctx: HandlerContext, e: GraduateRegistered) -> None:
     await ctx.conn.execute("INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year) "
-                           "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           "VALUES ($1, $2, $3, $4) ON CONFLICT (graduate_id) DO UPDATE "
+                           "SET application_id = EXCLUDED.application_id",
                            e.graduate_id, e.application_id, e.origin_org, e.graduation_year)
 
 
-async def on_graduate_progress(ctx: HandlerContext, e: EmploymentProgressRecorded) -> None:
-    """The console's 就业 list: the furthest stage, and every report in history (the employment
-    service decides what it accepts; this view follows what it was sent, in order)."""
-    entry = [{"stage": e.stage.value, "on": e.recorded_on.isoformat(), "by": e.org_code, "employer": e.employer}]
+async def on_graduate_recorded(ctx: HandlerContext, e: GraduateRecorded) -> None:
+    """The console's 就业 list and the reports: each file as employment accepted it (a refused
+    act never arrives here); the act joins the history, a file seen in a later version stays."""
+    act = [{**e.act, "at": ctx.envelope.time.isoformat()}]
     await ctx.conn.execute(
-        "UPDATE graduates_view SET history = history || $2::jsonb, employer = COALESCE($3, employer), "
-        "stage = CASE WHEN array_position($4::text[], $5) > array_position($4::text[], stage) THEN $5 ELSE stage END "
-        "WHERE graduate_id = $1", e.graduate_id, entry, e.employer, [s.value for s in EmploymentStage], e.stage.value)
+        "INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year, stage, employer, "
+        "history, version, program, handoff_to, handoff_status, recommendations, supports, subsidies, handoff_id) "
+        "VALUES ($1, '', $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14) "
+        "ON CONFLICT (graduate_id) DO UPDATE SET history = graduates_view.history || EXCLUDED.history, "
+        "stage = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.stage ELSE graduates_view.stage END, "
+        "employer = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.employer "
+        "ELSE graduates_view.employer END, "
+        "program = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.program "
+        "ELSE graduates_view.program END, "
+        "handoff_id = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_id "
+        "ELSE graduates_view.handoff_id END, "
+        "handoff_to = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_to "
+        "ELSE graduates_view.handoff_to END, "
+        "handoff_status = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_status "
+        "ELSE graduates_view.handoff_status END, "
+        "recommendations = greatest(graduates_view.recommendations, EXCLUDED.recommendations), "
+        "supports = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.supports "
+        "ELSE graduates_view.supports END, "
+        "subsidies = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.subsidies "
+        "ELSE graduates_view.subsidies END, "
+        "version = greatest(graduates_view.version, EXCLUDED.version)",
+        e.graduate_id, e.origin_org, e.graduation_year, e.stage.value, e.employer, act, e.version,
+        e.program.value if e.program else None, e.handoff_to, e.handoff_status, e.recommendations,
+        [s.value for s in e.supports], [s.value for s in e.subsidies], e.handoff_id)
+
+
+async def on_job_fair(ctx: HandlerContext, e: JobFairHeld) -> None:
+    await ctx.conn.execute(
+        "INSERT INTO job_fairs_view VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING",
+        e.fair_id, e.org_code, e.name, e.kind.value, e.held_on, len(e.posts), sum(p.openings for p in e.posts),
+        sum(1 for p in e.posts if p.kind is not PostKind.JOB), [p.model_dump(mode="json") for p in e.posts])
+
+
+async def on_report_submitted(ctx: HandlerContext, e: ReportSubmitted) -> None:
+    """The first submission of a deadline's report counts (a later one does not make it on time)."""
+    await ctx.conn.execute("INSERT INTO report_submissions VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                           e.org_code, e.campaign_year, e.deadline, e.submitted_on, e.recorded_by_user)
 
 
 async def on_donation(ctx: HandlerContext, e: DonationReceived) -> None:

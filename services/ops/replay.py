@@ -23,13 +23,13 @@ from contracts.registry import decode_data
 from services.disbursement import payments
 from services.disbursement.domain import Payment
 from services.employment.domain import Graduate
+from services.employment.handlers import GRADUATE_COLUMNS
 from services.verification.repository import decision_columns, decode_stored
 from services.verification.review import Review, projection
 
 REVIEW_FIELDS = ("application_id", "org_code", "status", "version", "attempt", "notice_ends_on", "open_objections",
                  "entitlement")
 DECISION_FIELDS = ("application_id", "decision", "amount_fen", "rule_id", "policy_version", "reasons", "duplicate_of")
-GRADUATE_FIELDS = ("graduate_id", "application_id", "origin_org", "graduation_year", "status", "employer", "history")
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,9 @@ async def replay_verification(conn: asyncpg.Connection, write: bool = False) -> 
 
 
 async def replay_employment(conn: asyncpg.Connection, write: bool = False) -> list[Comparison]:
-    graduates = [_pick(Graduate.fold(s).projection(), GRADUATE_FIELDS)
+    graduates = [_pick(Graduate.fold(s).projection(), GRADUATE_COLUMNS)
                  for s in await _streams(conn, "employment", "graduate-", decode_data)]
-    live = [dict(r) for r in await conn.fetch(f"SELECT {', '.join(GRADUATE_FIELDS)} FROM employment.graduates")]
+    live = [dict(r) for r in await conn.fetch(f"SELECT {', '.join(GRADUATE_COLUMNS)} FROM employment.graduates")]
     if write:
         await _rewrite(conn, "employment.graduates", "graduate_id", graduates)
     return [Comparison("employment.graduates", len(graduates), digest(live), digest(graduates))]

@@ -7,9 +7,12 @@ from collections.abc import Sequence
 
 from services.shared.orgs import OrgTree
 
+SERVICE_SUMS = ("handed_off", "received", "received_placed", "fairs", "posts", "recommendations", "internships",
+                "trainings", "supported", "subsidies", "subsidy_fen")
 ROLLED = {"demand": (("category",), ("applications", "late", "eligible", "provincial_fen", "other_fen")),
           "activity": (("category", "fund_source"), ("students", "amount_fen", "settled")),
-          "employment": (("status", "graduation_year"), ("graduates",))}
+          "employment": (("status", "graduation_year"), ("graduates",)),
+          "services": ((), SERVICE_SUMS)}
 
 
 def roll_up(name: str, rows: Sequence[dict], tree: OrgTree, top: str) -> list[dict]:
@@ -25,3 +28,7 @@ def roll_up(name: str, rows: Sequence[dict], tree: OrgTree, top: str) -> list[di
         for field in sums:
             into[field] += row.get(field) or 0
     return [totals[k] for k in sorted(totals, key=lambda k: tuple(str(v) for v in k))]
+
+
+def roll_up_all(rows: dict[str, Sequence[dict]], tree: OrgTree, top: str) -> dict[str, list[dict]]:
+    return {name: roll_up(name, rows.get(name, []), tree, top) for name in ROLLED}

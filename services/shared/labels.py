@@ -27,7 +27,21 @@ STATUS = {"submitted": "已提交", "manual_review": "待人工审核", "in_noti
           "rejected": "未通过", "paid": "已发放", "payment_failed": "银行退回", "reissued": "已重新发放",
           "settled": "已到账", "appealed": "申诉中", "appeal_dismissed": "申诉未支持", "revoked": "已撤销"}
 EMPLOYMENT_STAGE = {"enrolment": "入学", "training": "培训", "internship": "实习", "job_seeking": "求职",
-                    "interview": "洽谈", "contract": "签约", "employed": "就业"}
+                    "interview": "洽谈", "contract": "签约", "employed": "就业", "unemployed": "未就业",
+                    "further_study": "升学", "grassroots": "基层项目"}
+GRASSROOTS_PROGRAM = {"special_post": "特岗计划", "three_supports": "三支一扶", "western": "西部计划",
+                      "community": "城乡社区", "village_doctor": "乡村医生"}
+ASSISTANCE_NEED = {"job_recommendation": "岗位推荐", "skills_training": "技能培训", "internship": "实习见习",
+                   "career_guidance": "就业指导", "startup": "创业扶持", "pairing": "一帮一"}
+FAIR_KIND = {"school_enterprise": "校企对接", "online": "线上招聘会", "onsite": "线下招聘会"}
+POST_KIND = {"job": "就业岗位", "internship": "实习岗位", "work_study": "勤工俭学岗位"}
+SUPPORT_KIND = {"startup_mentor": "创业导师", "startup_space": "创业场地", "pairing": "一帮一结对"}
+SUBSIDY_KIND = {"training": "技能培训补贴", "placement": "职业介绍补贴", "work_study": "勤工俭学岗位补贴",
+                "startup": "创业扶持资金"}
+HANDOFF_STATUS = {"pending": "待接收", "accepted": "已接收", "returned": "已退回"}
+GRADUATE_EVENT = {"graduate.profiled": "建档", "graduate.handed_off": "转介", "handoff.answered": "转介答复",
+                  "graduate.recommended": "岗位推荐", "support.arranged": "帮扶", "subsidy.requested": "补贴",
+                  "employment_progress.recorded": "进展"}
 HISTORY_EVENT = {"objection_raised": "公示异议", "objection_resolved": "异议处理", "manual_review_decided": "人工审核",
                  "appeal_filed": "提出申诉", "appeal_decided": "申诉决定", "complaint_filed": "投诉",
                  "complaint_decided": "投诉处理", "grant_repaid": "退还资助款"}

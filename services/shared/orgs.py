@@ -65,3 +65,9 @@ def load_tree(path: str | None = None) -> OrgTree:
     if path:
         return parse_tree(Path(path).read_text(encoding="utf-8"))
     return parse_tree((resources.files("services.shared") / "data" / "unions.json").read_text(encoding="utf-8"))
+
+
+def serves_graduate(on_line, org: str, origin: str, destination: str | None) -> bool:
+    """阳光就业: a graduate's file is kept by the origin union's line (生源地) and, once it accepted
+    the handoff, the destination union's line (意向工作地); by nobody else."""
+    return on_line(org, origin) or bool(destination and on_line(org, destination))

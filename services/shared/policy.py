@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.applications import Category, DocumentKind, Program, SchoolStage, SchoolTier
+from contracts.employment import SubsidyKind
 from contracts.funds import FundSource
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -105,6 +106,9 @@ class Policy(BaseModel):
         default=None, ge=1, description="How long a signed 附件5 authorization counts, in days before the review")
     graduate_cohort: tuple[int, int] | None = Field(
         default=None, description="First and last graduation year that 阳光就业 serves (e.g. 2021-2023)")
+    employment_subsidies_fen: dict[SubsidyKind, int] = Field(
+        default_factory=dict, description="阳光就业 subsidies paid from central assistance funds: the most per graduate "
+        "and kind, in fen; a kind not listed is not paid")
     calendar: Calendar = Field(default_factory=Calendar, description="Filing window and the dates reports are due")
     rules: tuple[Rule, ...] = Field(min_length=1)
     version: str = ""

@@ -98,6 +98,8 @@ def test_a_graduate_row_is_exactly_the_fold():
                                           recorded_on="2023-09-01", employer="某厂")
     assert Graduate.fold([registered, progress]).projection() == {
         "graduate_id": "g", "application_id": "a", "origin_org": "341602", "graduation_year": 2022,
-        "status": "contract", "employer": "某厂", "history": [{"stage": "contract", "on": "2023-09-01",
-                                                              "by": "341602"}]}
+        "status": "contract", "employer": "某厂", "program": None, "profile": {}, "destination_org": None,
+        "handoff": None, "recommendations": 0, "supports": [], "subsidies": {},
+        "history": [{"event": "employment_progress.recorded", "stage": "contract", "on": "2023-09-01",
+                     "by": "341602", "employer": "某厂"}]}
     assert Graduate.fold([registered]).version == 1 and Graduate.fold([registered, progress]).version == 2
