@@ -277,7 +277,7 @@ class GraduateRecorded(Event):
     handoff_id: str | None = None
     handoff_to: OrgCode | None = None
     handoff_status: str | None = Field(default=None, description="pending, accepted or returned")
-    recommendations: int = 0
+    recommended: tuple[str, ...] = Field(default=(), description="The posts recommended to, as fair_id/post_id")
     supports: tuple[SupportKind, ...] = ()
     subsidies: tuple[SubsidyKind, ...] = ()
     act: dict = Field(description="The act accepted, as the file's history shows it")

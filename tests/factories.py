@@ -16,7 +16,8 @@ ALL_DOCUMENTS = [{"kind": k.value, "ref": f"s3://jinqiu-docs/{k.value}.pdf",
 
 # API tokens for tests: one per org that acts in them.
 TOKENS = {f"token-{org}": {"org": org, "user": f"staff-{org}"}
-          for org in ("340000", "341600", "341602", "341621", "341622", "341623", "610000", "610200")}
+          for org in ("340000", "340100", "341600", "341602", "341621", "341622", "341623", "610000", "610100",
+                      "610200")}
 
 
 # Signing keys for tests: one per principal and per union org (deploy.local makes them the same way).

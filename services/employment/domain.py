@@ -191,7 +191,7 @@ class Graduate:
             graduate_id=r.graduate_id, version=self.version, origin_org=r.origin_org,
             graduation_year=r.graduation_year, stage=self.stage, employer=self.employer, program=self.program,
             handoff_id=h.handoff_id if h else None, handoff_to=h.to_org if h else None, handoff_status=h.status if h else None,
-            recommendations=len(self.recommended), supports=self.supports, subsidies=tuple(self.subsidies),
+            recommended=self.recommended, supports=self.supports, subsidies=tuple(self.subsidies),
             act=self.history[-1] if self.history else {})
 
     def projection(self) -> dict:

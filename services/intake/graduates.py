@@ -124,9 +124,12 @@ async def recommend(pool, authority, principal, graduate_id: str, fair_id: str, 
         raise Refused("fair_not_found", f"未找到招聘会{fair_id}")
     if not any(p["post_id"] == post_id for p in posts):
         raise Refused("post_not_found", f"招聘会{fair_id}没有岗位{post_id}")
-    return await _on_file(pool, authority, principal, graduate_id, lambda view: GraduateRecommended(
-        recommendation_id=str(uuid.uuid4()), graduate_id=graduate_id, org_code=principal.org, fair_id=fair_id,
-        post_id=post_id, recorded_by_user=principal.user))
+    def make(view: dict) -> GraduateRecommended:
+        if f"{fair_id}/{post_id}" in view["recommended"]:
+            raise Refused("already_recommended", "已向该岗位推荐过该毕业生")
+        return GraduateRecommended(recommendation_id=str(uuid.uuid4()), graduate_id=graduate_id, org_code=principal.org, fair_id=fair_id,
+        post_id=post_id, recorded_by_user=principal.user)
+    return await _on_file(pool, authority, principal, graduate_id, make)
 
 
 async def record_progress(pool, authority, principal, graduate_id: str, **fields) -> Event:

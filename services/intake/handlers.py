@@ -328,7 +328,7 @@ async def on_graduate_recorded(ctx: HandlerContext, e: GraduateRecorded) -> None
     act = [{**e.act, "at": ctx.envelope.time.isoformat()}]
     await ctx.conn.execute(
         "INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year, stage, employer, "
-        "history, version, program, handoff_to, handoff_status, recommendations, supports, subsidies, handoff_id) "
+        "history, version, program, handoff_to, handoff_status, recommended, supports, subsidies, handoff_id) "
         "VALUES ($1, '', $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14) "
         "ON CONFLICT (graduate_id) DO UPDATE SET history = graduates_view.history || EXCLUDED.history, "
         "stage = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.stage ELSE graduates_view.stage END, "
@@ -342,14 +342,15 @@ async def on_graduate_recorded(ctx: HandlerContext, e: GraduateRecorded) -> None
         "ELSE graduates_view.handoff_to END, "
         "handoff_status = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_status "
         "ELSE graduates_view.handoff_status END, "
-        "recommendations = greatest(graduates_view.recommendations, EXCLUDED.recommendations), "
+        "recommended = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.recommended "
+        "ELSE graduates_view.recommended END, "
         "supports = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.supports "
         "ELSE graduates_view.supports END, "
         "subsidies = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.subsidies "
         "ELSE graduates_view.subsidies END, "
         "version = greatest(graduates_view.version, EXCLUDED.version)",
         e.graduate_id, e.origin_org, e.graduation_year, e.stage.value, e.employer, act, e.version,
-        e.program.value if e.program else None, e.handoff_to, e.handoff_status, e.recommendations,
+        e.program.value if e.program else None, e.handoff_to, e.handoff_status, list(e.recommended),
         [s.value for s in e.supports], [s.value for s in e.subsidies], e.handoff_id)
 
 

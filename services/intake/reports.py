@@ -45,14 +45,15 @@ EMPLOYMENT = """
 SERVICES = """
     WITH origin AS (
         SELECT origin_org AS org_code, count(*) FILTER (WHERE handoff_to IS NOT NULL) AS handed_off,
-               sum(recommendations) FILTER (WHERE handoff_status IS DISTINCT FROM 'accepted') AS recommendations,
+               sum(cardinality(recommended)) FILTER (WHERE handoff_status IS DISTINCT FROM 'accepted')
+                   AS recommendations,
                count(*) FILTER (WHERE history @> '[{"stage": "internship"}]') AS internships,
                count(*) FILTER (WHERE history @> '[{"stage": "training"}]' OR 'training' = ANY(subsidies)) AS trainings,
                count(*) FILTER (WHERE cardinality(supports) > 0) AS supported
         FROM graduates_view WHERE origin_org = ANY($1) GROUP BY 1),
     destination AS (
         SELECT handoff_to AS org_code, count(*) AS received, count(*) FILTER (WHERE stage = ANY($2)) AS received_placed,
-               sum(recommendations) AS recommendations
+               sum(cardinality(recommended)) AS recommendations
         FROM graduates_view WHERE handoff_status = 'accepted' AND handoff_to = ANY($1) GROUP BY 1),
     fairs AS (
         SELECT org_code, count(*) AS fairs, sum(openings) AS posts FROM job_fairs_view WHERE org_code = ANY($1)

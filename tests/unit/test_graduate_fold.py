@@ -119,7 +119,7 @@ def test_a_recommendation_needs_a_post_offered_and_is_made_once():
                               recorded_by_user="u")
     refused(lambda: graduate.record(rec, TREE.on_one_line, post=None), "post_not_found")
     once = graduate.record(rec, TREE.on_one_line, post=POST)
-    assert once.recorded().recommendations == 1
+    assert once.recorded().recommended == ("f1/p1",)
     refused(lambda: once.record(rec, TREE.on_one_line, post=POST), "already_recommended")
 
 

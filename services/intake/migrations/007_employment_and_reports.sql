@@ -6,7 +6,7 @@ ALTER TABLE graduates_view ADD COLUMN program text;
 ALTER TABLE graduates_view ADD COLUMN handoff_id text;
 ALTER TABLE graduates_view ADD COLUMN handoff_to text;
 ALTER TABLE graduates_view ADD COLUMN handoff_status text;
-ALTER TABLE graduates_view ADD COLUMN recommendations integer NOT NULL DEFAULT 0;
+ALTER TABLE graduates_view ADD COLUMN recommended text[] NOT NULL DEFAULT '{}';
 ALTER TABLE graduates_view ADD COLUMN supports text[] NOT NULL DEFAULT '{}';
 ALTER TABLE graduates_view ADD COLUMN subsidies text[] NOT NULL DEFAULT '{}';
 CREATE INDEX graduates_view_handoff ON graduates_view (handoff_to);
