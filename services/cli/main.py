@@ -33,7 +33,8 @@ def _print_audit(report) -> None:
     for account, balance in report.fund_balances().items():
         table.add_row(account, _yuan(balance))
     console.print(table)
-    console.print(f"entries {report.entries}, grants {report.grants}, reversals {report.reversals}")
+    console.print(f"entries {report.entries}, grants {report.grants}, employment subsidies {report.subsidies}, "
+                  f"reversals {report.reversals}")
     for violation in report.violations[:50]:
         console.print(f"[red]VIOLATION[/red] {violation}")
     console.print("[green]审计通过 audit passed[/green]" if report.passed
@@ -82,12 +83,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ("refused at intake 退回修改 (HTTP 422)", outcome.refused), ("decided 已审核", p.decided), ("approved 通过", p.approved), ("rejected 不通过", outcome.rejected),
         ("settled 已到账", p.settled), ("refused by bank → reversed, card corrected, re-issued 退回重发", outcome.reissued),
         ("awaiting funds 待拨款", p.awaiting_funds), ("ledger entries 账目", outcome.ledger_lines),
-        ("graduates tracked 毕业生", p.graduates), ("wall time (s)", f"{time.monotonic() - started:.1f}"),
+        ("graduates tracked 毕业生", p.graduates),
+        ("阳光就业 cohort served 帮扶对象", outcome.employment["graduates"]),
+        ("handed to Hefei 转介 (accepted 接收)", f"{outcome.employment['handed_off']} ({outcome.employment['accepted']})"),
+        ("employment subsidies paid 就业补贴", p.subsidies_paid), ("wall time (s)", f"{time.monotonic() - started:.1f}"),
     ]:
         table.add_row(label, str(value))
     console.print(table)
     _print_audit(outcome.audit)
     head = json.loads((out / "ledger.head.json").read_text(encoding="utf-8"))
+    console.print(f"reports: {out / 'reports'}/340000 (province: cities as rows), {out / 'reports'}/341600 "
+                  "(city: counties as rows), 附件7/8/9, 阶段性情况报告, 帮扶记录 for 工会帮扶工作管理系统")
     console.print(f"outputs: {out / 'decisions.csv'}, {out / 'ledger.jsonl'}, {out / 'ledger.head.json'} "
                   f"(head {head['sequence']} signed by ledger key {head.get('public_key', '?')[:16]}…)")
     console.print(f"audit again: jinqiu audit verify {out / 'ledger.jsonl'} --decisions {out / 'decisions.jsonl'} "

@@ -28,9 +28,9 @@ from contracts.reviews import ClockTicked
 from deploy.local import free_port, signing_keys
 from services.audit.verify import AuditReport, load_evidence, verify_lines
 from services.demo.bank import BankSimulator
-from services.demo.season import CITY, COUNTIES, PROVINCE, YEAR, Season, replacement_card
+from services.demo.employment import Desk, play_employment
+from services.demo.season import CITY, COUNTIES, DESTINATION, PROVINCE, YEAR, Season, employment_plan, replacement_card
 from services.reports import outputs
-from services.reports.annexes import cohort_of
 from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.shared.authority import Authority
@@ -51,11 +51,12 @@ class DemoOutcome:
     rejected: int
     ledger_lines: int
     audit: AuditReport
+    employment: dict
 
 
 def demo_tokens() -> dict:
     """API tokens for each union's staff, made fresh for this run."""
-    roles = {PROVINCE: ("finance", "省总财务"), CITY: ("reviewer", "市总审核员"),
+    roles = {PROVINCE: ("finance", "省总财务"), CITY: ("reviewer", "市总审核员"), DESTINATION: ("clerk", "合肥市总经办人"),
              **{county: ("clerk", "县总经办人") for county in COUNTIES}}
     return {secrets.token_urlsafe(16): {"org": org, "user": f"staff-{org}", "name": name, "role": role}
             for org, (role, name) in roles.items()}
@@ -202,17 +203,24 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                                  "every application decided and paid or parked", 60 + n / 20, tick)
             reissued = await correct_refused_cards(staff, conn)
             await wait_until(conn, lambda p: p.failed == 0 and p.in_flight == 0, "re-issued payments", 60)
-        await publishers.publish(season.progress_events())
-        expected = len(season.progress_events())
-        final = await wait_until(conn, lambda p: p.graduates_progressed >= expected, "employment progress", 30)
+
+            async def tick(day: dt.date) -> None:
+                await publishers.publish([ClockTicked(today=day)])
+                await _until(lambda: conn.fetchval("SELECT today = $1 FROM intake.campaign_clock", day))
+
+            employment = await play_employment(Desk(client, staff.token_of), employment_plan(season), conn, tick)
+        final = await wait_until(conn, lambda p: p.in_flight == 0 and p.subsidies_paid == employment["subsidies"],
+                                 "employment subsidies settled", 60)
+        await outputs.intake_caught_up(conn)
         await services.save_metrics()
         rows = await outputs.decision_rows(conn)
         outputs.write_decisions(out / "decisions.csv", rows)
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl", ledger_secret(keys))
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
-        await outputs.write_reports(conn, out / "reports", authority.tree, YEAR,
-                                    cohort_of(load_book(settings.policy_files), PROVINCE, YEAR))
+        await outputs.write_reports(conn, out / "reports", authority.tree, load_book(settings.policy_files), YEAR,
+                                    (PROVINCE, CITY))
+        await outputs.write_national_export(conn, out / "reports", authority.tree, YEAR, CITY)
         if serve:
             await keep_serving(services.url, tokens, console)
     finally:
@@ -225,4 +233,4 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
     if problem := head_problem(head, public_key_hex(ledger_secret(keys))):
         audit.violations.append(problem)
     rejected = sum(1 for r in rows if r["decision"] == "rejected")
-    return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit)
+    return DemoOutcome(time.monotonic() - started, final, refused, reissued, rejected, lines, audit, employment)

@@ -14,7 +14,6 @@ from stdnum.cn import ric
 
 from contracts.applications import Category, DocumentKind, Program, SchoolStage
 from contracts.base import Event
-from contracts.employment import EmploymentProgressRecorded, EmploymentStage
 from contracts.funds import DonationReceived, DonorIntent, FundAllocated, FundSource
 from contracts.households import (
     GigWorkerRegistered,
@@ -55,19 +54,11 @@ class Season:
     objections: dict[str, str] = field(default_factory=dict)  # submission id → objection outcome
     failing_cards: set[str] = field(default_factory=set)
     expected_rejections: int = 0
-    graduate_ids: list[str] = field(default_factory=list)
+    graduates: dict[str, tuple[str, int]] = field(default_factory=dict)  # id → (origin county, graduation year)
 
-    def progress_events(self, share: float = 0.2) -> list[EmploymentProgressRecorded]:
-        """Employment progress for a share of the registered graduates (after their applications)."""
-        chosen = self.graduate_ids[: max(1, int(len(self.graduate_ids) * share))] if self.graduate_ids else []
-        stages = [EmploymentStage.TRAINING, EmploymentStage.JOB_SEEKING, EmploymentStage.CONTRACT,
-                  EmploymentStage.EMPLOYED]
-        return [
-            EmploymentProgressRecorded(graduate_id=g, org_code=CITY, stage=stages[i % len(stages)],
-                                       recorded_on=dt.date(YEAR, 9, 1 + i % 28),
-                                       employer="亳州某企业" if stages[i % len(stages)] == EmploymentStage.EMPLOYED else None)
-            for i, g in enumerate(chosen)
-        ]
+    @property
+    def graduate_ids(self) -> list[str]:
+        return list(self.graduates)
 
 
 class _People:
@@ -103,7 +94,7 @@ def generate(n: int, seed: int = 2023) -> Season:
         category, stage, tuition = Category.ARCHIVED_FAMILY, rng.choice(BASIC), rng.randrange(60_000, 350_001, 100)
         opened, authorized, closed, rejected = True, True, False, False
         program = None
-        if roll < 0.02:
+        if roll < 0.02:  # a 2021-2023 graduate of a hardship family, for 阳光就业
             category, stage, opened, program = Category.GRADUATE, rng.choice(COLLEGE), False, Program.SUNSHINE_EMPLOYMENT
         elif roll < 0.25:
             stage = rng.choice(COLLEGE)
@@ -124,7 +115,8 @@ def generate(n: int, seed: int = 2023) -> Season:
             "name": people.name(), "id_number": people.id_number(org, BIRTH_YEAR[stage]),
             "stage": stage.value, "school": rng.choice(["亳州一中", "蒙城二中", "亳州职业技术学院", "安徽大学", "合肥工业大学"]),
             "new_entrant": new_entrant,
-            "graduation_year": YEAR + rng.randint(0, 3) if stage in COLLEGE else None,
+            "graduation_year": (YEAR - rng.randint(0, 2) if program else YEAR + rng.randint(0, 3))
+            if stage in COLLEGE else None,
         }
         card = people.bank_card()
         app = {
@@ -181,8 +173,8 @@ def generate(n: int, seed: int = 2023) -> Season:
                 amount = 200_000
             need[(org, source)] += amount
         if student["graduation_year"] is not None:
-            season.graduate_ids.append(student_key(student["id_number"]))
-    season.funds = _funding(need)
+            season.graduates[student_key(student["id_number"])] = (org, student["graduation_year"])
+    season.funds = _funding(need, employment_plan(season).subsidy_funds())
     return season
 
 
@@ -198,8 +190,9 @@ def _documents(app_no: int) -> list[dict]:
              "sha256": hashlib.sha256(f"{app_no}:{kind.value}".encode()).hexdigest()} for kind in DocumentKind]
 
 
-def _funding(need: dict[tuple[str, str], int]) -> list[Event]:
-    """Province → city → counties for provincial funds; central funds straight to counties, 利辛县 short."""
+def _funding(need: dict[tuple[str, str], int], for_subsidies: dict[str, int]) -> list[Event]:
+    """Province → city → counties for provincial funds; central funds straight to counties, 利辛县
+    short; central funds for the 阳光就业 subsidies to the unions that pay them."""
     events: list[Event] = []
     provincial = {org: amt for (org, src), amt in need.items() if src == "provincial"}
     total = sum(provincial.values())
@@ -219,7 +212,63 @@ def _funding(need: dict[tuple[str, str], int]) -> list[Event]:
             local = amount * 5 // 100
             events.append(FundAllocated(allocation_id=f"alloc-local-{org}", fund_source=FundSource.LOCAL,
                                         from_org=org, to_org=org, amount_fen=local, campaign_year=YEAR))
+    for org, amount in sorted(for_subsidies.items()):
+        events.append(FundAllocated(allocation_id=f"alloc-central-jobs-{org}", fund_source=FundSource.CENTRAL,
+                                    from_org=PROVINCE, to_org=org, amount_fen=amount, campaign_year=YEAR))
     events.append(DonationReceived(donation_id="don-2023-001", donor="亳州市爱心企业联合会", org_code=CITY,
                                    amount_fen=5_000_000, intent=DonorIntent(org_codes=(SHORT_COUNTY,),
                                    stages=("senior_secondary", "secondary_vocational"), per_student_cap_fen=200_000)))
     return events
+
+
+DESTINATION = "340100"  # 合肥市总工会: where some graduates intend to work
+COHORT = (YEAR - 2, YEAR)
+TRAINING_FEN, PLACEMENT_FEN = 120_000, 50_000
+
+
+@dataclass(frozen=True)
+class GraduatePlan:
+    """What the unions do for one graduate of the cohort in the demo's 阳光就业 season."""
+
+    graduate_id: str
+    origin: str
+    n: int
+
+    @property
+    def handed_off(self) -> bool:
+        return self.n % 3 == 0
+
+    @property
+    def accepted(self) -> bool:  # Hefei accepts every other graduate handed to it, returns the rest
+        return self.handed_off and self.n % 6 == 0
+
+    @property
+    def keeper(self) -> str:
+        """Who records progress: Hefei once it accepted, else the origin county."""
+        return DESTINATION if self.accepted else self.origin
+
+    @property
+    def subsidies(self) -> list[tuple[str, str, int]]:
+        """(kind, paying union, fen): the keeper pays from its central assistance fund; 利辛县,
+        short of central funds, has the city's job fair but no subsidies of its own."""
+        if self.keeper == SHORT_COUNTY:
+            return []
+        paid = [("training", self.keeper, TRAINING_FEN)] if self.n % 4 == 1 else []
+        return paid + ([("placement", self.keeper, PLACEMENT_FEN)] if self.n % 4 == 0 else [])
+
+
+@dataclass(frozen=True)
+class EmploymentPlan:
+    graduates: tuple[GraduatePlan, ...]
+
+    def subsidy_funds(self) -> dict[str, int]:
+        funds: dict[str, int] = defaultdict(int)
+        for g in self.graduates:
+            for _, org, fen in g.subsidies:
+                funds[org] += fen
+        return dict(funds)
+
+
+def employment_plan(season: Season) -> EmploymentPlan:
+    cohort = sorted(g for g, (_, year) in season.graduates.items() if COHORT[0] <= year <= COHORT[1])
+    return EmploymentPlan(tuple(GraduatePlan(g, season.graduates[g][0], n) for n, g in enumerate(cohort)))

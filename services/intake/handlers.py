@@ -126,7 +126,8 @@ async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -
     )
 
 
-# Statuses only move forward, whatever order the events of several topics arrive in; an event
+# Statuses only move forward (a grant posted again after the bank refused the first one is
+# 已重新发放, `reissued`), whatever order the events of several topics arrive in; an event
 # about an application not yet seen here opens a placeholder (filed_by_org NULL) that its
 # application.submitted completes.
 _PLACEHOLDER = """
@@ -139,6 +140,7 @@ STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected
 _FOLLOW = """
     UPDATE applications SET status = CASE
             WHEN $2::text IS NULL OR $9::int < attempt THEN status
+            WHEN $2::text = 'paid' AND status = 'payment_failed' THEN 'reissued'
             WHEN $9::int > attempt THEN $2
             WHEN array_position($6::text[], $2) >= array_position($6::text[], status) THEN $2
             ELSE status END,
@@ -273,7 +275,9 @@ async def on_ledger_entries(items: list[tuple[HandlerContext, LedgerTransferPost
 
 
 def card_corrected(e: BankCardCorrected) -> Step:
-    return Step(e.application_id, "reissued", {"by": e.org_code, "user": e.corrected_by_user})
+    """The grant goes out again when a fund can pay it (its ledger entry makes it 已重新发放)."""
+    return Step(e.application_id, None, {"event": "bank_card_corrected", "by": e.org_code,
+                                         "user": e.corrected_by_user})
 
 
 def settled(e: PaymentSettled) -> Step | None:

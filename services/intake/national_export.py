@@ -5,6 +5,7 @@ records: the filing as intake stored it, its status, and the grant as the ledger
 from __future__ import annotations
 
 import io
+import json
 
 import asyncpg
 from openpyxl import Workbook
@@ -49,7 +50,7 @@ def national_workbook(records: list[dict], tree: OrgTree, top: str, year: int) -
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for n, r in enumerate(records, start=1):
-        f = r["filing"] or {}
+        f = json.loads(r["filing"]) if isinstance(r["filing"], str) else r["filing"] or {}
         worker, student = f.get("worker", {}), f.get("student", {})
         missing = "（他系统报送，需补录）" if not f else ""
         source = (r["paid_from"] or "::").split(":")[1]

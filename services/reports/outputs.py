@@ -1,9 +1,12 @@
-"""A season's outputs, read from the services' schemas: decisions.csv, ledger.jsonl, 附件7/8/9."""
+"""A season's outputs: decisions.csv, ledger.jsonl and the auditor's evidence from the owning
+services' schemas; the reports from intake's projections of events."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +16,11 @@ from contracts.checkpoint import signed_head
 from contracts.envelope import Envelope
 from contracts.ledger_format import timestamp
 from services.disbursement.ledger import export_line
-from services.reports.annexes import ANNEXES, annex
-from services.reports.queries import report_rows
+from services.intake.national_export import national_workbook, paid_records
+from services.intake.reports import report_workbook
+from services.reports.annexes import REPORTS
 from services.shared.orgs import OrgTree
+from services.shared.policy import PolicyBook
 
 DECISION_COLUMNS = ("application_id", "decision", "amount_fen", "fund_source", "reasons",
                     "payment_status", "rule_id", "policy_version", "org_code", "duplicate_of")
@@ -88,13 +93,42 @@ async def write_donations(conn: asyncpg.Connection, path: Path) -> int:
     return len(rows)
 
 
-async def write_reports(conn: asyncpg.Connection, folder: Path, tree: OrgTree, year: int,
-                        cohort: tuple[int, int] | None = None) -> list[Path]:
-    """附件7/8/9 as .xlsx in `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = await report_rows(conn)
+async def intake_caught_up(conn: asyncpg.Connection, timeout: float = 60) -> None:
+    """Reports come from intake's projections of events: wait until intake has followed the whole
+    ledger, every decision and every graduate file."""
+    deadline = time.monotonic() + timeout
+    while not await conn.fetchval("""
+        SELECT (SELECT coalesce(max(sequence), 0) FROM intake.ledger_view) = (SELECT sequence FROM disbursement.ledger_head)
+           AND (SELECT count(*) FROM intake.applications WHERE status <> 'submitted')
+               >= (SELECT count(*) FROM verification.reviews)
+           AND (SELECT coalesce(sum(jsonb_array_length(history)), 0) FROM intake.graduates_view)
+               >= (SELECT count(*) FROM employment.events WHERE type LIKE '%graduate.recorded%')"""):
+        if time.monotonic() > deadline:
+            raise TimeoutError("intake's projections did not catch up with the ledger, decisions and graduates")
+        await asyncio.sleep(0.1)
+
+
+async def write_reports(conn: asyncpg.Connection, folder: Path, tree: OrgTree, book: PolicyBook, year: int,
+                        tops: tuple[str, ...]) -> list[Path]:
+    """附件7/8/9 and the stage report of each union in `tops`, as .xlsx in `folder`/<union code>,
+    from intake's projections of events (as `jinqiu report` and the console make them)."""
     written = []
-    for name, (filename, _) in ANNEXES.items():
-        (folder / filename).write_bytes(annex(name, rows[name], tree, year, cohort=cohort))
-        written.append(folder / filename)
+    async with conn.transaction():
+        await conn.execute("SET LOCAL search_path TO intake")
+        for top in tops:
+            (folder / top).mkdir(parents=True, exist_ok=True)
+            for name, (filename, _) in REPORTS.items():
+                (folder / top / filename).write_bytes(await report_workbook(conn, tree, book, name, top, year))
+                written.append(folder / top / filename)
     return written
+
+
+async def write_national_export(conn: asyncpg.Connection, folder: Path, tree: OrgTree, year: int, top: str) -> Path:
+    """Aid paid, for 工会帮扶工作管理系统 (docs/national-export.md)."""
+    async with conn.transaction():
+        await conn.execute("SET LOCAL search_path TO intake")
+        records = await paid_records(conn, [c for c in tree.orgs if tree.may_act(top, c)])
+    path = folder / top / f"帮扶记录_{top}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(national_workbook(records, tree, top, year))
+    return path

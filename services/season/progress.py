@@ -28,6 +28,7 @@ class SeasonProgress:
     households: int
     graduates: int
     graduates_progressed: int
+    subsidies_paid: int
 
 
 async def progress(conn: asyncpg.Connection) -> SeasonProgress:
@@ -40,7 +41,7 @@ async def progress(conn: asyncpg.Connection) -> SeasonProgress:
                (SELECT count(*) FROM verification.decisions WHERE decision = 'approved') AS approved,
                (SELECT count(*) FROM verification.decisions WHERE decision = 'approved' AND amount_fen > 0)
                    AS payable,
-               (SELECT count(*) FROM disbursement.payments) AS payments,
+               (SELECT count(*) FROM disbursement.payments WHERE application_id NOT LIKE 'SUB-%') AS payments,
                (SELECT count(*) FROM disbursement.payments WHERE status = 'settled') AS settled,
                (SELECT count(*) FROM disbursement.payments WHERE status = 'failed') AS failed,
                (SELECT count(*) FROM disbursement.payments WHERE status = 'awaiting_funds') AS awaiting_funds,
@@ -49,7 +50,9 @@ async def progress(conn: asyncpg.Connection) -> SeasonProgress:
                (SELECT count(*) FROM verification.hardship_files) AS households,
                (SELECT count(*) FROM employment.graduates) AS graduates,
                (SELECT count(*) FROM employment.graduates WHERE jsonb_array_length(history) > 0)
-                   AS graduates_progressed
+                   AS graduates_progressed,
+               (SELECT count(*) FROM disbursement.payments WHERE application_id LIKE 'SUB-%' AND status = 'settled')
+                   AS subsidies_paid
     """)
     return SeasonProgress(**dict(row))
 

@@ -23,7 +23,6 @@ from rich.console import Console
 from contracts.reviews import ClockTicked
 from deploy.local import free_port
 from services.reports import outputs
-from services.reports.annexes import cohort_of
 from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
@@ -98,8 +97,9 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl", ledger_secret(settings.signing_keys))
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
         await outputs.write_donations(conn, out / "donations.jsonl")
-        await outputs.write_reports(conn, out / "reports", authority.tree, today.year,
-                                    cohort_of(load_book(settings.policy_files), org, today.year))
+        await outputs.intake_caught_up(conn)
+        await outputs.write_reports(conn, out / "reports", authority.tree, load_book(settings.policy_files),
+                                    today.year, (org,))
     finally:
         await conn.close()
         await asyncio.gather(services.stop(), publishers.stop(), return_exceptions=True)

@@ -44,7 +44,8 @@ GRADUATE_EVENT = {"graduate.profiled": "建档", "graduate.handed_off": "转介"
                   "employment_progress.recorded": "进展"}
 HISTORY_EVENT = {"objection_raised": "公示异议", "objection_resolved": "异议处理", "manual_review_decided": "人工审核",
                  "appeal_filed": "提出申诉", "appeal_decided": "申诉决定", "complaint_filed": "投诉",
-                 "complaint_decided": "投诉处理", "grant_repaid": "退还资助款"}
+                 "complaint_decided": "投诉处理", "grant_repaid": "退还资助款",
+                 "bank_card_corrected": "更正银行卡"}
 REASON = {"duplicate_of": "该学生本年度已在其他申请中受助", "no_policy_for_province_year": "本省本年度无适用政策",
           "no_hardship_file": "未建立困难职工档案", "hardship_file_closed": "困难职工档案已关闭",
           "authorization_missing": "未签署核对授权承诺书（附件5）", "authorization_incomplete": "附件5未由全部家庭成员签署",

@@ -56,7 +56,7 @@ def test_the_ledger_meets_the_published_format(demo_out):
         assert {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data"} <= e.keys()
         assert e["specversion"] == "1.0" and e["type"] == "cn.jinqiu.ledger.transfer_posted.v1"
         assert isinstance(e["data"]["amount_fen"], int) and e["data"]["amount_fen"] > 0
-        assert e["data"]["kind"] in {"allocation", "donation", "grant", "settlement", "reversal"}
+        assert e["data"]["kind"] in {"allocation", "donation", "grant", "subsidy", "settlement", "reversal"}
         assert (e["data"]["application_id"] is None) == (e["data"]["kind"] in {"allocation", "donation"})
     assert all(e["data"]["credit_account"].startswith("recipient:") for e in events if e["data"]["kind"] == "grant")
 
@@ -114,19 +114,47 @@ def test_each_service_exposes_prometheus_metrics(demo_out):
             assert metric in text, (name, metric)
 
 
-def test_reports_add_up_to_the_ledger(demo_out):
+def _rows(path: Path) -> list[tuple]:
     from openpyxl import load_workbook
 
-    reports = sorted(p.name for p in (demo_out / "reports").glob("*.xlsx"))
-    assert [r[:3] for r in reports] == ["附件7", "附件8", "附件9"]
-    activity = list(load_workbook(demo_out / "reports" / reports[1]).active.iter_rows(values_only=True))
-    assert activity[-1][0] == "合计"
+    return list(load_workbook(path).worksheets[0].iter_rows(values_only=True))
+
+
+def test_reports_add_up_to_the_ledger_and_the_season(demo_out):
+    from services.demo.season import DESTINATION, employment_plan
+
+    for level in ("340000", "341600"):
+        reports = sorted(p.name for p in (demo_out / "reports" / level).glob("附件*.xlsx"))
+        assert [r[:3] for r in reports] == ["附件7", "附件8", "附件9"]
+        assert (demo_out / "reports" / level / "阶段性情况报告.xlsx").exists()
+    activity = _rows(demo_out / "reports" / "341600" / "附件8_金秋助学活动情况统计表.xlsx")
+    assert activity[-1][0] == "合计" and {r[0] for r in activity[3:-1]} <= {"341602", "341621", "341622", "341623"}
     events = [json.loads(line)["data"] for line in (demo_out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
-    paid = sum(e["amount_fen"] for e in events if e["kind"] == "grant")
-    paid -= sum(e["amount_fen"] for e in events if e["kind"] == "reversal")
+    reversed_ = {e["reverses"] for e in events if e["kind"] == "reversal"}
+    paid = sum(e["amount_fen"] for e in events if e["kind"] == "grant" and e["transfer_id"] not in reversed_)
     assert round(activity[-1][5] * 100) == paid
-    employment = list(load_workbook(demo_out / "reports" / reports[2]).active.iter_rows(values_only=True))
-    assert employment[-1][2] == len(generate(N, SEED).graduate_ids)
+    subsidies = sum(e["amount_fen"] for e in events if e["kind"] == "subsidy" and e["transfer_id"] not in reversed_)
+    # 附件9 for the province: Bozhou as the origin of every graduate, Hefei as the destination that accepted some
+    season = generate(N, SEED)
+    plan = employment_plan(season)
+    employment = _rows(demo_out / "reports" / "340000" / "附件9_阳光就业暖心行动统计表.xlsx")
+    column = {name: i for i, name in enumerate(employment[2])}
+    rows = {r[0]: r for r in employment[3:]}
+    assert rows["合计"][column["登记毕业生"]] == rows["341600"][column["登记毕业生"]] == len(season.graduate_ids)
+    assert rows["341600"][column["转介至意向工作地"]] == sum(g.handed_off for g in plan.graduates) > 0
+    assert rows[DESTINATION][column["作为意向工作地接收"]] == sum(g.accepted for g in plan.graduates) > 0
+    assert round(rows["合计"][column["就业补贴金额（元，央财帮扶资金）"]] * 100) == subsidies == sum(
+        fen for g in plan.graduates for _, _, fen in g.subsidies) > 0
+    assert rows["合计"][column["举办招聘会（场）"]] == 2 and rows["合计"][column["落实去向人数"]] > 0
+    # the city's stage report: 利辛县 did not send it by 08-29
+    from openpyxl import load_workbook
+
+    sent = list(load_workbook(demo_out / "reports" / "341600" / "阶段性情况报告.xlsx").worksheets[1]
+                .iter_rows(values_only=True))
+    stage_1 = {r[0]: r[4] for r in sent[3:] if r[3] == "2023-08-29"}
+    assert stage_1["341623"] == "逾期" and stage_1["341602"] == "已报送"
+    national = _rows(demo_out / "reports" / "341600" / "帮扶记录_341600.xlsx")
+    assert len(national) - 3 == sum(1 for e in events if e["kind"] == "grant" and e["transfer_id"] not in reversed_)
 
 
 def test_the_auditor_decides_every_grant_again_from_the_decisions_and_policies(demo_out, tmp_path):
