@@ -187,6 +187,7 @@ class EmploymentProgressRecorded(Event):
     employer: str | None = None
     post_id: str | None = Field(default=None, description="The post it concerns (洽谈, 签约, 实习), if any")
     program: GrassrootsProgram | None = Field(default=None, description="For 基层项目: which")
+    recorded_by_user: str | None = None
 
 
 class SupportKind(StrEnum):

@@ -368,6 +368,7 @@ def cmd_season_run(args: argparse.Namespace) -> int:
     for label, value in [
         ("rows 行数", outcome.rows), ("refused rows 退回修改", outcome.refused), ("filed 已受理", outcome.accepted),
         ("registry rows refused 登记表错误", len(outcome.registry_problems)),
+        ("阳光就业 rows accepted / refused 就业记录", f"{outcome.employment['accepted']} / {outcome.employment['refused']}"),
         ("decided 已审核", p.decided), ("in notice 公示中", p.in_notice), ("manual review 待人工审核", p.manual_reviews),
         ("approved 通过", p.approved), ("awaiting funds 待拨款", p.awaiting_funds),
         ("ledger entries 账目", outcome.ledger_lines),

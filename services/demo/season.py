@@ -54,7 +54,8 @@ class Season:
     objections: dict[str, str] = field(default_factory=dict)  # submission id → objection outcome
     failing_cards: set[str] = field(default_factory=set)
     expected_rejections: int = 0
-    graduates: dict[str, tuple[str, int]] = field(default_factory=dict)  # id → (origin county, graduation year)
+    graduates: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    """graduate id → (origin county, graduation year, the student's ID number)"""
 
     @property
     def graduate_ids(self) -> list[str]:
@@ -173,7 +174,7 @@ def generate(n: int, seed: int = 2023) -> Season:
                 amount = 200_000
             need[(org, source)] += amount
         if student["graduation_year"] is not None:
-            season.graduates[student_key(student["id_number"])] = (org, student["graduation_year"])
+            season.graduates[student_key(student["id_number"])] = (org, student["graduation_year"], student["id_number"])
     season.funds = _funding(need, employment_plan(season).subsidy_funds())
     return season
 
@@ -270,5 +271,5 @@ class EmploymentPlan:
 
 
 def employment_plan(season: Season) -> EmploymentPlan:
-    cohort = sorted(g for g, (_, year) in season.graduates.items() if COHORT[0] <= year <= COHORT[1])
+    cohort = sorted(g for g, (_, year, _) in season.graduates.items() if COHORT[0] <= year <= COHORT[1])
     return EmploymentPlan(tuple(GraduatePlan(g, season.graduates[g][0], n) for n, g in enumerate(cohort)))

@@ -134,7 +134,7 @@ async def recommend(pool, authority, principal, graduate_id: str, fair_id: str, 
 
 async def record_progress(pool, authority, principal, graduate_id: str, **fields) -> Event:
     return await _on_file(pool, authority, principal, graduate_id, lambda view: EmploymentProgressRecorded(
-        graduate_id=graduate_id, org_code=principal.org, **fields))
+        graduate_id=graduate_id, org_code=principal.org, recorded_by_user=principal.user, **fields))
 
 
 async def arrange_support(pool, authority, principal, graduate_id: str, kind, partner: str) -> Event:

@@ -38,11 +38,14 @@ class Publishers:
     async def stop(self) -> None:
         await asyncio.gather(*(p.stop() for p in self.producers.values()), return_exceptions=True)
 
-    async def publish(self, events: list[Event]) -> None:
-        sends = []
+    async def publish(self, events: list[Event]) -> list[str]:
+        """Send in order (one key's events keep their order); returns the envelopes' ids."""
+        sends, ids = [], []
         for event in events:
             principal, envelope = signed_as_publisher(event, self.authority)
+            ids.append(envelope.id)
             sends.append(await self.producers[principal].send(
                 event.TOPIC.physical(self.settings.namespace), envelope.to_bytes(), key=event.key.encode(),
                 headers=kafka_headers()))
         await asyncio.gather(*sends)
+        return ids

@@ -20,9 +20,11 @@ import asyncpg
 import httpx
 from rich.console import Console
 
+from contracts.employment import JobFairHeld
 from contracts.reviews import ClockTicked
 from deploy.local import free_port
 from services.reports import outputs
+from services.season.employment_files import employment_paths, read_employment_file
 from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
@@ -30,6 +32,47 @@ from services.shared.authority import Authority
 from services.shared.policy import load_book
 from services.shared.settings import Settings, ledger_secret
 from services.system import ServiceProcesses, prepare_broker
+
+
+async def publish_employment(conn: asyncpg.Connection, publishers: Publishers, input_dir: Path,
+                             problems: list[FileProblem]) -> dict[str, int]:
+    """The 阳光就业 files, after the applications (whose students they name) are decided: the
+    job fairs first (recommendations name their posts), then the acts on graduates in file
+    order; waits until employment has handled each (accepted, or refused to the dead letters)."""
+    acts: list = []
+    for path in employment_paths(input_dir):
+        found, bad = read_employment_file(path)
+        acts += found
+        problems += bad
+    fairs = [e for e in acts if isinstance(e, JobFairHeld)]
+    recorded_before = await _accepted_acts(conn)
+    ids = await publishers.publish(fairs)
+    await _handled(conn, ids)
+    ids += await publishers.publish([e for e in acts if not isinstance(e, JobFairHeld)])
+    await _handled(conn, ids)
+    await _until(conn, "SELECT (SELECT count(*) FROM employment.events WHERE type LIKE 'cn.jinqiu.subsidy.approved.%') "
+                       "<= (SELECT count(*) FROM disbursement.payments WHERE application_id LIKE 'SUB-%')",
+                 "subsidies approved, not yet with disbursement")
+    accepted = await _accepted_acts(conn) - recorded_before
+    return {"published": len(ids), "accepted": accepted, "refused": len(ids) - accepted}
+
+
+async def _accepted_acts(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT (SELECT count(*) FROM employment.job_fairs) + (SELECT count(*) FROM "
+                               "employment.events WHERE type LIKE 'cn.jinqiu.graduate.recorded.%')")
+
+
+async def _handled(conn: asyncpg.Connection, ids: list[str]) -> None:
+    await _until(conn, f"SELECT count(*) = {len(ids)} FROM employment.inbox WHERE event_id = ANY($1)",
+                 "阳光就业 file rows not handled by the employment service", ids)
+
+
+async def _until(conn: asyncpg.Connection, sql: str, what: str, *args, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not await conn.fetchval(sql, *args):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting: {what}")
+        await asyncio.sleep(0.1)
 
 
 @dataclass(frozen=True)
@@ -42,6 +85,7 @@ class SeasonOutcome:
     import_to_last_decision: float
     progress: SeasonProgress
     ledger_lines: int
+    employment: dict
 
 
 async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, today: dt.date,
@@ -93,6 +137,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
             await wait_until(conn, lambda p: p.in_notice == 0, "notices to end", 120 + accepted / 20)
         final = await wait_until(conn, lambda p: p.payments == p.payable, "payments recorded", 120 + accepted / 20)
         last_decision = time.monotonic()
+        employment = await publish_employment(conn, publishers, input_dir, problems)
         outputs.write_decisions(out / "decisions.csv", await outputs.decision_rows(conn))
         lines = await outputs.write_ledger(conn, out / "ledger.jsonl", ledger_secret(settings.signing_keys))
         await outputs.write_decision_events(conn, out / "decisions.jsonl")
@@ -104,9 +149,10 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
         await conn.close()
         await asyncio.gather(services.stop(), publishers.stop(), return_exceptions=True)
     (out / "import_report.json").write_text(json.dumps(
-        {"imports": reports, "refused_files": file_errors, "registry_problems": [p.__dict__ for p in problems]}, ensure_ascii=False, indent=2),
+        {"imports": reports, "refused_files": file_errors, "registry_problems": [p.__dict__ for p in problems],
+         "employment": employment}, ensure_ascii=False, indent=2),
         encoding="utf-8")
     return SeasonOutcome(rows=sum(r["rows"] for r in reports), accepted=accepted,
                          refused=sum(r["refused"] for r in reports), registry_problems=problems,
                          import_seconds=imported - started, import_to_last_decision=last_decision - started,
-                         progress=final, ledger_lines=lines)
+                         progress=final, ledger_lines=lines, employment=employment)

@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from services.demo.season import generate
-from services.season.samples import write_sample
+from services.season.samples import spoilt_students, write_employment, write_sample
 
 JINQIU = str(Path(sys.executable).parent / "jinqiu")
 ROWS, BAD_SHARE, SEED = 300, 0.05, 11
@@ -18,6 +18,8 @@ ROWS, BAD_SHARE, SEED = 300, 0.05, 11
 
 def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoints, tmp_path):
     bad_rows = write_sample(generate(ROWS, SEED), tmp_path / "in", BAD_SHARE, SEED)
+    employment_rows = write_employment(generate(ROWS, SEED), tmp_path / "in",
+                                       spoilt_students(generate(ROWS, SEED), bad_rows))
     _create_database(endpoints, "season")
     env = {**os.environ, **endpoints.settings_env(),
            "DATABASE_URL": endpoints.database_url.rsplit("/", 1)[0] + "/season", "JINQIU_NAMESPACE": "season."}
@@ -25,7 +27,11 @@ def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoin
                            "--close-notice"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
 
-    report = json.loads((tmp_path / "out" / "import_report.json").read_text(encoding="utf-8"))["imports"][0]
+    written = json.loads((tmp_path / "out" / "import_report.json").read_text(encoding="utf-8"))
+    report = written["imports"][0]
+    # the 阳光就业 files: every row handled; the one from a union with no right to the graduate refused
+    assert written["employment"] == {"published": employment_rows, "accepted": employment_rows - 1, "refused": 1}
+    assert written["registry_problems"] == []
     assert report["rows"] == ROWS and report["refused"] == len(bad_rows) == round(ROWS * BAD_SHARE)
     assert sorted({e["row"] for e in report["errors"]}) == bad_rows
     assert all(e["code"] and e["message"] and e["column"] for e in report["errors"])
@@ -59,6 +65,14 @@ def test_exactly_the_bad_rows_are_reported_and_every_good_row_is_decided(endpoin
     assert "signature does not match" in audit(tmp_path / "shorter.json", key).stdout
     from contracts.checkpoint import public_key_hex
     assert "another key" in audit(out / "ledger.head.json", public_key_hex("not the ledger's")).stdout
+
+    # 附件9 of the season's union (the province): the subsidies it shows are the ledger's
+    ledger = [json.loads(line)["data"] for line in (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
+    subsidies = sum(e["amount_fen"] for e in ledger if e["kind"] == "subsidy")
+    sheet = list(load_workbook(out / "reports" / "340000" / "附件9_阳光就业暖心行动统计表.xlsx").active.iter_rows(values_only=True))
+    column = sheet[2].index("就业补贴金额（元，央财帮扶资金）")
+    assert subsidies > 0 and round(sheet[-1][column] * 100) == subsidies
+    assert sheet[-1][sheet[2].index("转介至意向工作地")] > 0
 
 
 def _create_database(endpoints, name: str) -> None:
