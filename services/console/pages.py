@@ -8,6 +8,7 @@ browser, a phone, and an old screen all work."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,11 +22,11 @@ from fastapi.templating import Jinja2Templates
 from contracts.reviews import ObjectionOutcome, ReviewOutcome, Ruling
 from services.console import sessions
 from services.console.forms import FormProblem, application_form, store_documents
-from services.intake import acts
+from services.intake import acts, graduates
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.deps import XLSX, authority_of, pool_of
 from services.intake.handlers import application_view, file_application, review_queue
-from services.intake.reports import report_workbook
+from services.intake.reports import deadlines_below, record_submission, report_workbook
 from services.intake.spreadsheet import RowError, yuan_to_fen
 from services.reports.annexes import REPORTS
 from services.shared import labels
@@ -234,11 +235,24 @@ def console_router() -> APIRouter:
     # --- 就业 --------------------------------------------------------------------------------
 
     @router.get("/employment")
-    async def employment(request: Request, session: StaffSession) -> HTMLResponse:
-        rows = await pool_of(request).fetch(
-            "SELECT * FROM graduates_view WHERE origin_org = ANY($1) ORDER BY origin_org, graduation_year, graduate_id",
-            subtree(authority_of(request), session.principal.org))
-        return render(request, "employment.html", session=session, rows=rows)
+    async def employment(request: Request, session: StaffSession, done: str = "") -> HTMLResponse:
+        """The graduates the union keeps (its subtree as origin) or was handed; a handoff waiting
+        for this union's answer has accept and return buttons."""
+        authority = authority_of(request)
+        rows = await graduates.graduates_seen_by(pool_of(request), authority, session.principal.org)
+        fairs = await pool_of(request).fetch("SELECT * FROM job_fairs_view WHERE org_code = ANY($1) ORDER BY held_on",
+                                             subtree(authority, session.principal.org))
+        return render(request, "employment.html", session=session, rows=rows, fairs=fairs, done=done,
+                      answerable=lambda g: g["handoff_status"] == "pending"
+                      and authority.tree.on_one_line(session.principal.org, g["handoff_to"]))
+
+    @router.post("/graduates/{graduate_id}/handoffs/{handoff_id}/answer")
+    async def answer_handoff(graduate_id: str, handoff_id: str, request: Request, session: StaffSession) -> Response:
+        form = await request.form()
+        _checked(session, form.get("csrf"))
+        await graduates.answer_handoff(pool_of(request), authority_of(request), session.principal, graduate_id,
+                                       handoff_id, form.get("accepted") == "true", str(form.get("note") or ""))
+        return RedirectResponse("/employment?done=answered", status_code=303)
 
     # --- 日程 --------------------------------------------------------------------------------
 
@@ -247,9 +261,22 @@ def console_router() -> APIRouter:
         """The campaign's dates from the policy of the signed-in union's province, against the
         campaign date intake last heard."""
         policy = request.app.state.policies.find(session.principal.org, year)
-        today = await pool_of(request).fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
-        return render(request, "calendar.html", session=session, policy=policy, today=today,
-                      filing=policy.calendar.filing(today) if policy else "open")
+        pool, authority, org = pool_of(request), authority_of(request), session.principal.org
+        today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+        below = await deadlines_below(pool, authority.tree, request.app.state.policies, org, year)
+        sent = {r["deadline"]: r["submitted_on"] for r in await pool.fetch(
+            "SELECT deadline, submitted_on FROM report_submissions WHERE org_code = $1 AND campaign_year = $2", org, year)}
+        return render(request, "calendar.html", session=session, policy=policy, today=today, below=below, sent=sent,
+                      names=authority.tree.name,
+                      filing=policy.calendar.filing(today) if policy else "open", year=year)
+
+    @router.post("/calendar/{deadline}/submission")
+    async def submit_report(deadline: str, request: Request, session: StaffSession, year: int = 2023) -> Response:
+        form = await request.form()
+        _checked(session, form.get("csrf"))
+        await record_submission(pool_of(request), authority_of(request), request.app.state.policies,
+                                session.principal, deadline, year)
+        return RedirectResponse("/calendar", status_code=303)
 
     # --- 报表 --------------------------------------------------------------------------------
 
@@ -258,13 +285,19 @@ def console_router() -> APIRouter:
         return render(request, "reports.html", session=session, annexes=REPORTS)
 
     @router.get("/reports/{name}.xlsx")
-    async def report(name: str, request: Request, session: StaffSession, year: int = 2023) -> Response:
-        """附件7/8/9 of the signed-in union's subtree, as it stands now."""
+    async def report(name: str, request: Request, session: StaffSession, year: int = 2023,
+                     as_of: str = "") -> Response:
+        """附件7/8/9 and the stage report of the signed-in union's subtree, now or as of a day."""
         if name not in REPORTS:
             raise Refused("report_not_found", "没有这张报表")
+        try:
+            day = dt.date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise Refused("invalid_date", "日期格式应为 YYYY-MM-DD") from None
         authority, top = authority_of(request), session.principal.org
         filename, _ = REPORTS[name]
-        content = await report_workbook(pool_of(request), authority.tree, request.app.state.policies, name, top, year)
+        content = await report_workbook(pool_of(request), authority.tree, request.app.state.policies, name, top, year,
+                                        day)
         return Response(content, media_type=XLSX,
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 

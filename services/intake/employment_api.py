@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated
 from urllib.parse import quote
 
@@ -14,7 +13,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.base import OrgCode
-from contracts.campaign import ReportSubmitted
 from contracts.employment import (
     AssistanceNeed,
     EmploymentStage,
@@ -28,9 +26,8 @@ from services.intake import graduates
 from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import BankCard
 from services.intake.national_export import national_workbook, paid_records
-from services.intake.reports import deadlines_below, report_workbook
+from services.intake.reports import deadlines_below, record_submission, report_workbook
 from services.reports.annexes import REPORTS
-from services.shared import eventstore
 from services.shared.errors import Refused
 
 log = structlog.get_logger(__name__)
@@ -216,19 +213,8 @@ def reports_router() -> APIRouter:
     async def submit_report(deadline: str, principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep,
                             request: Request, year: int = 2023) -> Recorded:
         """The caller's union has sent the report due on `deadline` (a code of its policy's calendar)."""
-        policy = request.app.state.policies.find(principal.org, year)
-        if policy is None or not any(d.code == deadline and d.report for d in policy.calendar.deadlines):
-            raise Refused("deadline_not_found", f"本年度日程中没有需报送报表的事项{deadline}")
-        today = await _today(pool)
-        if today is None:
-            raise Refused("campaign_not_started", "活动日期尚未开始，无法报送")
-        event = ReportSubmitted(org_code=principal.org, campaign_year=year, deadline=deadline, submitted_on=today,
-                                recorded_by_user=principal.user)
-        cid = structlog.contextvars.get_contextvars().get("correlation_id")
-        async with pool.acquire() as conn, conn.transaction():
-            await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
-                                    orgcode=principal.org, seal=authority.seal, correlationid=cid)
-        return Recorded(event=event.NAME, id=deadline)
+        event = await record_submission(pool, authority, request.app.state.policies, principal, deadline, year)
+        return Recorded(event=event.NAME, id=event.deadline)
 
     @router.get("/exports/national.xlsx")
     async def national_export(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep,

@@ -23,7 +23,7 @@ from deploy.local import free_port
 from services.intake.spreadsheet import HEADER_NAME
 from services.season.samples import form_cells
 from services.system import IntakeHttp
-from tests.factories import bank_card, form, id_number, worker_id
+from tests.factories import application, bank_card, form, id_number, worker_id
 from tests.integration.services import running
 from tests.integration.test_disbursement import allocation
 from tests.integration.test_verification import tick
@@ -37,8 +37,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is
 
 
 @contextlib.asynccontextmanager
-async def console(settings) -> AsyncIterator[tuple[str, object]]:
-    async with running(settings, "intake", "verification", "disbursement") as (intake, _, _):
+async def console(settings, *others: str) -> AsyncIterator[tuple[str, object]]:
+    async with running(settings, "intake", *(others or ("verification", "disbursement"))) as (intake, *_):
         http = IntakeHttp(intake, "127.0.0.1", free_port())
         await http.start()
         try:
@@ -266,3 +266,38 @@ async def _status(page: Page, url: str, application_id: str) -> str:
 async def _queue(page: Page, url: str) -> str:
     await page.goto(f"{url}/review")
     return await page.inner_text("main")
+
+
+async def test_a_destination_union_accepts_a_handoff_and_the_city_sees_a_late_report(settings, db):
+    hefei = "340100"
+    graduate = application(31, student={"stage": "undergraduate", "graduation_year": 2023, "school": "安徽大学"})
+    async with console(settings, "employment") as (url, browser):
+        await publish_events(settings, [*tick(27), (graduate, as_union(graduate))])
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM intake.graduates_view"), lambda n: n == 1)
+        county = await signed_in(browser, url, COUNTY)
+        handed = await county.request.post(f"{url}/v1/graduates/{graduate.student_key}/handoffs",
+                                           data={"to_org": hefei}, headers={"Authorization": f"Bearer token-{COUNTY}"})
+        assert handed.status == 201
+        await eventually(lambda: db.fetchval("SELECT handoff_status FROM intake.graduates_view"), lambda s: s == "pending")
+        destination = await signed_in(browser, url, hefei)
+        await destination.goto(f"{url}/employment")
+        assert "待接收" in await destination.inner_text("#graduates")
+        await shot(destination, "15-handoff-offered")
+        await destination.click("#graduates button:has-text('接收')")
+        assert "已答复转介" in await destination.inner_text("#done")
+        await eventually(lambda: db.fetchval("SELECT handoff_status FROM intake.graduates_view"),
+                         lambda s: s == "accepted")
+        await destination.goto(f"{url}/employment")
+        assert "已接收" in await destination.inner_text("#graduates")
+        await county.goto(f"{url}/calendar")
+        await county.click("#deadlines tr:has-text('08-29') button")  # the county sends its stage report on 08-27
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM intake.report_submissions"), lambda n: n == 1)
+        await publish_events(settings, tick(30))
+        await eventually(lambda: db.fetchval("SELECT today::text FROM intake.campaign_clock"),
+                         lambda d: d == "2023-08-30")
+        city = await signed_in(browser, url, CITY)
+        await city.goto(f"{url}/calendar")
+        below = await city.inner_text("#below")
+        assert "341602 谯城区总工会\t活动阶段性情况报告报送市总帮扶中心\t2023-08-29\t已报送\t2023-08-27" in below
+        assert "341621 涡阳县总工会\t活动阶段性情况报告报送市总帮扶中心\t2023-08-29\t逾期" in below
+        await shot(city, "16-calendar-overdue")
