@@ -124,7 +124,7 @@ async def play_employment(desk: Desk, plan: EmploymentPlan, conn: asyncpg.Connec
             await desk.post(keeper, f"{path}/supports", {"kind": "pairing", "partner": "亳州市劳动模范协会结对导师"})
         if g.n % 9 == 8:
             await desk.post(keeper, f"{path}/supports", {"kind": "startup_mentor", "partner": "亳州市创业导师团"})
-        outcome = ("employed", "contract", "job_seeking", "grassroots", "further_study", "interview")[g.n % 6]
+        outcome = ("employed", "contract", "job_seeking", "grassroots", "further_study", "interview")[(g.n + g.n // 6) % 6]
         body = {"stage": outcome, "recorded_on": f"{YEAR}-09-{1 + g.n % 28:02d}"}
         if outcome in ("employed", "contract", "interview"):
             body |= {"employer": job["employer"], "post_id": job["post_id"]}
