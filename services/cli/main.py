@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import structlog
+import uvloop
 from rich.console import Console
 from rich.table import Table
 
@@ -71,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             console.print(f"基础设施 infrastructure: {endpoints.origin} "
                           f"(Kafka {endpoints.kafka_bootstrap_servers}; {_durability(endpoints)})")
             try:
-                outcome = asyncio.run(play(_settings(endpoints), season, out, console, crash=args.crash,
+                outcome = uvloop.run(play(_settings(endpoints), season, out, console, crash=args.crash,
                                            serve=args.serve))
             except KeyboardInterrupt:
                 return 0
@@ -111,7 +112,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         configure_logging(Settings().log_level, stream=log_file)
         with infrastructure() as endpoints:
             console.print(f"基础设施 infrastructure: {endpoints.origin} ({_durability(endpoints)})")
-            asyncio.run(run_bench(_settings(endpoints), args.applications, out, Console(width=130)))
+            uvloop.run(run_bench(_settings(endpoints), args.applications, out, Console(width=130)))
     return 0
 
 
@@ -323,7 +324,7 @@ def _run_services(names: list[str]) -> int:
         if endpoints.origin != "environment":
             console.print("\n".join(f"{k}={v}" for k, v in endpoints.settings_env().items()))
         try:
-            asyncio.run(_serve(settings, names))
+            uvloop.run(_serve(settings, names))
         except KeyboardInterrupt:
             pass
         except Exception:  # the traceback goes through the masking logger, not raw to stderr
@@ -359,7 +360,7 @@ def cmd_season_run(args: argparse.Namespace) -> int:
     with (out / "logs" / "jinqiu.jsonl").open("w", encoding="utf-8") as log_file:
         configure_logging(Settings().log_level, stream=log_file)
         with infrastructure() as endpoints:
-            outcome = asyncio.run(run_season(_settings(endpoints), input_dir, out, args.org,
+            outcome = uvloop.run(run_season(_settings(endpoints), input_dir, out, args.org,
                                              dt.date.fromisoformat(args.today), args.close_notice, console))
     p = outcome.progress
     table = Table(title=f"season run: {input_dir}")

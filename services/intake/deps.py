@@ -21,13 +21,23 @@ def authority_of(request: Request) -> Authority:
     return request.app.state.authority
 
 
-def principal_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+async def principal_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     token = authorization.removeprefix("Bearer ").strip() if authorization else None
     principal = request.app.state.authority.principal(token)
     structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
     return principal
 
 
-PoolDep = Annotated[asyncpg.Pool, Depends(pool_of)]
-AuthorityDep = Annotated[Authority, Depends(authority_of)]
+# Dependencies are coroutines: FastAPI runs a plain `def` dependency in a worker thread, a thread
+# hand-off per dependency per request (12% of intake's time filing, profiled with py-spy).
+async def _pool(request: Request) -> asyncpg.Pool:
+    return pool_of(request)
+
+
+async def _authority(request: Request) -> Authority:
+    return authority_of(request)
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
+AuthorityDep = Annotated[Authority, Depends(_authority)]
 CurrentPrincipal = Annotated[Principal, Depends(principal_of)]

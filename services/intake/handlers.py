@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ from contracts.reviews import (
 )
 from services.intake.domain import ApplicationForm, submit
 from services.intake.reports import keep_day
-from services.shared import eventstore
+from services.shared import eventstore, outbox
 from services.shared.authority import Authority, Principal
 from services.shared.consumer import HandlerContext, Many
 from services.shared.errors import Refused
@@ -57,30 +57,61 @@ class Filed:
     created: bool
 
 
+@dataclass(frozen=True)
+class Filing:
+    """One form to file, by whom, in which business flow (correlation id, trace headers)."""
+
+    form: ApplicationForm
+    principal: Principal
+    flow: eventstore.Flow
+
+
+async def file_filings(conn: asyncpg.Connection, filings: list[Filing], authority: Authority) -> list[Filed | Refused]:
+    """Store and emit ApplicationSubmitted once per (org, submission id), for many filings (of
+    one staff member or many) in four statements, in the caller's transaction. The caller has
+    checked each form's scope. After the policy's filing window a filing is refused (its place
+    in the answer holds the refusal), or taken as 补报 where the policy says so."""
+    today = await conn.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    outcomes: list[ApplicationSubmitted | Refused] = []
+    for f in filings:
+        try:
+            outcomes.append(_within_window(submit(f.form, f.principal.org, f.principal.user), today))
+        except Refused as refusal:
+            outcomes.append(refusal)
+    taken = [(f, e) for f, e in zip(filings, outcomes, strict=True) if isinstance(e, ApplicationSubmitted)]
+    now = datetime.now(UTC).isoformat()
+    created = {r["application_id"] for r in await conn.fetch(
+        "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
+        "filed_by_user, category, late_filing) SELECT a, s, o, 'submitted', "
+        "jsonb_build_array(jsonb_build_object('status', 'submitted', 'by', b, 'user', u, 'at', $4::text)), b, u, c, l "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[], $7::text[], $8::boolean[]) "
+        "AS x(a, s, o, b, u, c, l) ON CONFLICT DO NOTHING RETURNING application_id",
+        [e.application_id for _, e in taken], [f.form.submission_id for f, _ in taken],
+        [f.form.org_code for f, _ in taken], now, [f.principal.org for f, _ in taken],
+        [f.principal.user for f, _ in taken], [f.form.category.value for f, _ in taken],
+        [e.late_filing for _, e in taken],
+    )} if taken else set()
+    first_of_each = {e.application_id: (f, e) for f, e in reversed(taken) if e.application_id in created}
+    await eventstore.append(
+        conn, [(f"application-{e.application_id}", 1, e) for _, e in first_of_each.values()],
+        source=SOURCE, seal=authority.seal,
+        flows=[replace(f.flow, orgcode=f.principal.org) for f, _ in first_of_each.values()],
+    )
+    return [Filed(e.application_id, created=e.application_id in created) if isinstance(e, ApplicationSubmitted)
+            else e for e in outcomes]
+
+
 async def file_applications(
     conn: asyncpg.Connection, forms: list[ApplicationForm], principal: Principal, authority: Authority,
     correlation_id: str,
 ) -> list[Filed]:
-    """Store and emit ApplicationSubmitted once per (org, submission id), for many forms in two
-    statements, in the caller's transaction. The caller has checked each form's scope. After the
-    policy's filing window a filing is refused, or taken as 补报 where the policy says so."""
-    today = await conn.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
-    events = [_within_window(submit(form, principal.org, principal.user), today) for form in forms]
-    history = [{"status": "submitted", "by": principal.org, "user": principal.user, "at": datetime.now(UTC).isoformat()}]
-    created = {r["application_id"] for r in await conn.fetch(
-        "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
-        "filed_by_user, category, late_filing) SELECT a, s, o, 'submitted', $4::jsonb, $5, $6, c, l "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $7::text[], $8::boolean[]) AS u(a, s, o, c, l) "
-        "ON CONFLICT DO NOTHING RETURNING application_id",
-        [e.application_id for e in events], [f.submission_id for f in forms], [f.org_code for f in forms],
-        history, principal.org, principal.user, [f.category.value for f in forms], [e.late_filing for e in events],
-    )}
-    first_of_each = {e.application_id: e for e in reversed(events) if e.application_id in created}
-    await eventstore.append(
-        conn, [(f"application-{e.application_id}", 1, e) for e in first_of_each.values()],
-        source=SOURCE, orgcode=principal.org, correlationid=correlation_id, seal=authority.seal,
-    )
-    return [Filed(e.application_id, created=e.application_id in created) for e in events]
+    """Many forms of one staff member (a spreadsheet's chunk): all filed, or the refusal raised."""
+    flow = eventstore.Flow(correlation_id, outbox.headers_now())
+    filed = await file_filings(conn, [Filing(form, principal, flow) for form in forms], authority)
+    refused = next((f for f in filed if isinstance(f, Refused)), None)
+    if refused:
+        raise refused
+    return filed
 
 
 def _within_window(event: ApplicationSubmitted, today: dt.date | None) -> ApplicationSubmitted:
@@ -113,7 +144,10 @@ async def file_application(
 
 async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
     """Applications other union systems publish straight to Kafka are visible here too; if what
-    became of one arrived first (from another topic), its placeholder is completed."""
+    became of one arrived first (from another topic), its placeholder is completed. Intake's own
+    filings (any instance's) are in the table since they were filed: nothing to do."""
+    if ctx.envelope.source == SOURCE:
+        return
     await ctx.conn.execute(
         "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
         "filed_by_user, category) VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7) ON CONFLICT (application_id) "

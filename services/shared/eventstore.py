@@ -32,6 +32,7 @@ class Flow:
 
     correlationid: str | None
     headers: list[list[str]]
+    orgcode: str | None = None  # the org the event is stored for, where one append serves many
 
 
 class ConcurrencyError(RuntimeError):
@@ -58,7 +59,7 @@ async def append(
     envelopes = [
         seal(event.to_envelope(
             source=source,
-            orgcode=orgcode or (cause.orgcode if cause else None),
+            orgcode=flow.orgcode or orgcode or (cause.orgcode if cause else None),
             correlationid=flow.correlationid,
             causationid=cause.id if cause else None,
         ))
