@@ -68,4 +68,4 @@ async def wait_until(conn: asyncpg.Connection, done: Callable[[SeasonProgress], 
             return state
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up waiting for {what}: {state}")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.25)

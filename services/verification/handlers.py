@@ -253,13 +253,17 @@ def clock_ticker(max_jump_days: int) -> Callable[[HandlerContext, ClockTicked], 
     return on_clock_ticked
 
 
+NOTICES_AT_ONCE = 500
+
+
 async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
     """Each notice over by `today` is closed by its review (approved unless an objection is open),
-    all in one load and one save."""
-    due = await ctx.conn.fetch(
-        "SELECT application_id FROM reviews WHERE status = 'in_notice' AND notice_ends_on < $1", today)
-    if not due:
-        return
-    reviews = PostgresReviews(ctx)
-    loaded = await reviews.get_many([r["application_id"] for r in due])
-    await reviews.save_many([(r, r.close_notice(today)) for r in loaded.values()], own_flows=True)
+    a few hundred reviews per load and save: the day a season's notices end, memory holds one
+    chunk of them, not the season (all in the tick's one transaction)."""
+    due = [r["application_id"] for r in await ctx.conn.fetch(
+        "SELECT application_id FROM reviews WHERE status = 'in_notice' AND notice_ends_on < $1 "
+        "ORDER BY application_id", today)]
+    for start in range(0, len(due), NOTICES_AT_ONCE):
+        reviews = PostgresReviews(ctx)
+        loaded = await reviews.get_many(due[start:start + NOTICES_AT_ONCE])
+        await reviews.save_many([(r, r.close_notice(today)) for r in loaded.values()], own_flows=True)
