@@ -126,10 +126,10 @@ class ServiceProcesses:
         await process.wait()
         await self._spawn(name)
 
-    async def start(self, timeout: float = 90.0) -> None:
-        """Until every service has logged `service_started` (its schema migrated, its consumers
-        subscribed) and intake answers /healthz."""
-        for name in SERVICES:
+    async def start(self, timeout: float = 90.0, names: tuple[str, ...] = SERVICES) -> None:
+        """Until every service (of `names`: intake among them) has logged `service_started` (its
+        schema migrated, its consumers subscribed) and intake answers /healthz."""
+        for name in names:
             await self._spawn(name)
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(base_url=self.url, timeout=1) as client:

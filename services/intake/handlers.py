@@ -142,22 +142,22 @@ async def file_application(
     return filed
 
 
-async def on_submitted_elsewhere(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
+async def _submitted_elsewhere(items: list[tuple[HandlerContext, ApplicationSubmitted]]) -> None:
     """Applications other union systems publish straight to Kafka are visible here too; if what
     became of one arrived first (from another topic), its placeholder is completed. Intake's own
-    filings (any instance's) are in the table since they were filed: nothing to do."""
-    if ctx.envelope.source == SOURCE:
-        return
-    await ctx.conn.execute(
+    filings (any instance's) are in the table since they were filed: they are passed over unread."""
+    await items[0][0].conn.executemany(
         "INSERT INTO applications (application_id, submission_id, org_code, status, history, filed_by_org, "
         "filed_by_user, category) VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7) ON CONFLICT (application_id) "
         "DO UPDATE SET submission_id = EXCLUDED.submission_id, org_code = EXCLUDED.org_code, "
         "history = EXCLUDED.history || applications.history, filed_by_org = EXCLUDED.filed_by_org, "
         "filed_by_user = EXCLUDED.filed_by_user, category = EXCLUDED.category WHERE applications.filed_by_org IS NULL",
-        e.application_id, e.submission_id, e.org_code,
-        [{"status": "submitted", "by": e.filed_by_org, "user": e.filed_by_user, "at": ctx.envelope.time.isoformat()}],
-        e.filed_by_org, e.filed_by_user, e.category.value,
-    )
+        [(e.application_id, e.submission_id, e.org_code,
+          [{"status": "submitted", "by": e.filed_by_org, "user": e.filed_by_user, "at": ctx.envelope.time.isoformat()}],
+          e.filed_by_org, e.filed_by_user, e.category.value) for ctx, e in items])
+
+
+on_submitted_elsewhere = Many(_submitted_elsewhere, others_only=SOURCE)
 
 
 # Statuses only move forward (a grant posted again after the bank refused the first one is

@@ -68,6 +68,9 @@ class Many:
     pairs: fewer round trips for the busiest events. In a careful replay it gets one at a time."""
 
     handle: Callable[[list[tuple[HandlerContext, Any]]], Awaitable[None]]
+    others_only: str | None = None
+    """A source (e.g. `/jinqiu/intake`) whose own events of this type have nothing to do here
+    when they come back from Kafka: passed over before they are validated."""
 
 
 @dataclass
@@ -138,9 +141,11 @@ async def _admit(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...], 
     full decode is for the events handled here, and for what no service knows (a dead letter)."""
     wanted = []
     others = BY_NAME.keys() - {event_type.NAME for event_type in handlers}
+    own = {t.NAME: h.others_only for t, h in handlers.items() if isinstance(h, Many) and h.others_only}
     for record in records:
         parsed = _parse(record.value)
-        if _event_name(parsed) in others:
+        name = _event_name(parsed)
+        if name in others or (name in own and parsed.get("source") == own[name]):
             continue
         decoded = await _decode(conn, record, parsed, source, tally)
         if decoded and type(decoded[1]) in handlers:

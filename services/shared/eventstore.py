@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import orjson
 
 from contracts.base import Event
 from contracts.envelope import Envelope
@@ -74,7 +75,7 @@ async def append(
             _APPEND,
             [stream for stream, _, _ in items], [version for _, version, _ in items],
             [env.id for env in envelopes], [env.type for env in envelopes],
-            [json.dumps(env.data, ensure_ascii=False) for env in envelopes],
+            [orjson.dumps(env.data).decode() for env in envelopes],
             [event.TOPIC.name for event, _, _ in published], [event.key for event, _, _ in published],
             [env.to_bytes() for _, env, _ in published], [json.dumps(flow.headers) for _, _, flow in published],
         )
