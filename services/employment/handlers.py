@@ -6,12 +6,12 @@ from __future__ import annotations
 from contracts.access import EMPLOYMENT_SERVICE, may_produce
 from contracts.applications import ApplicationSubmitted
 from contracts.base import Event
-from contracts.employment import JobFairHeld, Post, SubsidyRequested
+from contracts.employment import GraduateRegistered, JobFairHeld, Post, SubsidyRequested
 from contracts.registry import decode_data
 from services.employment.domain import Graduate, graduate_from
-from services.shared import eventstore
+from services.shared import eventstore, outbox
 from services.shared.commands import first_time
-from services.shared.consumer import HandlerContext
+from services.shared.consumer import HandlerContext, Many
 from services.shared.errors import Refused
 from services.shared.policy import PolicyBook
 
@@ -32,24 +32,38 @@ def published(event: Event) -> bool:
     return may_produce(EMPLOYMENT_SERVICE, type(event))
 
 
-def graduate_registrar(book: PolicyBook):
-    async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
-        policy = book.find(e.org_code, e.campaign_year)
-        registered = graduate_from(e, policy.graduate_cohort if policy else None)
-        if registered is None:
+def graduate_registrar(book: PolicyBook) -> Many:
+    """A run of applications at once: the college students among them registered, each once
+    (a student who filed again, in another application or year, keeps the one archive), in
+    three statements for the whole run."""
+    async def on_applications_submitted(items: list[tuple[HandlerContext, ApplicationSubmitted]]) -> None:
+        found: dict[str, tuple[HandlerContext, GraduateRegistered]] = {}
+        for ctx, e in items:
+            policy = book.find(e.org_code, e.campaign_year)
+            registered = graduate_from(e, policy.graduate_cohort if policy else None)
+            if registered is not None and registered.graduate_id not in found:
+                found[registered.graduate_id] = (ctx, registered)
+        if not found:
             return
-        known = await eventstore.load(ctx.conn, [stream_id(registered.graduate_id)], decode_data)
-        if known:
-            return  # the student filed again (another application, another year): one archive
-        await eventstore.record(ctx.conn, stream_id(registered.graduate_id), 0, [registered], source=ctx.source,
-                                cause=ctx.envelope, seal=ctx.authority.seal, publishes=published)
-        await project(ctx, Graduate(registered=registered))
-    return on_application_submitted
+        first = items[0][0]
+        known = {r["stream_id"] for r in await first.conn.fetch(
+            "SELECT stream_id FROM events WHERE stream_id = ANY($1) AND version = 1",
+            [stream_id(g) for g in found])}
+        new = [(ctx, r) for g, (ctx, r) in found.items() if stream_id(g) not in known]
+        if not new:
+            return
+        await eventstore.append(
+            first.conn, [(stream_id(r.graduate_id), 1, r) for _, r in new], source=first.source,
+            seal=first.authority.seal, publishes=published,
+            flows=[eventstore.Flow(ctx.envelope.correlationid, outbox.headers_now(), orgcode=ctx.envelope.orgcode,
+                                   causationid=ctx.envelope.id) for ctx, _ in new])
+        await project(first, *(Graduate(registered=r) for _, r in new))
+    return Many(on_applications_submitted)
 
 
-async def project(ctx: HandlerContext, graduate: Graduate) -> None:
-    p = graduate.projection()
-    await ctx.conn.execute(_PROJECT, *[p[c] for c in GRADUATE_COLUMNS])
+async def project(ctx: HandlerContext, *graduates: Graduate) -> None:
+    rows = [graduate.projection() for graduate in graduates]
+    await ctx.conn.executemany(_PROJECT, [[p[c] for c in GRADUATE_COLUMNS] for p in rows])
 
 
 async def _post(ctx: HandlerContext, fair_id: str, post_id: str) -> Post | None:

@@ -34,6 +34,7 @@ class Flow:
     correlationid: str | None
     headers: list[list[str]]
     orgcode: str | None = None  # the org the event is stored for, where one append serves many
+    causationid: str | None = None  # the event it answers, where one append answers many
 
 
 class ConcurrencyError(RuntimeError):
@@ -62,7 +63,7 @@ async def append(
             source=source,
             orgcode=flow.orgcode or orgcode or (cause.orgcode if cause else None),
             correlationid=flow.correlationid,
-            causationid=cause.id if cause else None,
+            causationid=flow.causationid or (cause.id if cause else None),
         ))
         for (_, _, event), flow in zip(items, flows, strict=True)
     ]

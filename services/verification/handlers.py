@@ -5,7 +5,7 @@ public notice with objections, the clock that ends notices, appeals and complain
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import asyncpg
@@ -32,8 +32,10 @@ from contracts.reviews import (
     ObjectionResolved,
     Ruling,
 )
+from services.shared import eventstore, outbox
 from services.shared.commands import first_time
-from services.shared.consumer import HandlerContext
+from services.shared.consumer import HandlerContext, Many
+from services.shared.orgs import OrgTree
 from services.shared.policy import Policy, PolicyBook
 from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, advance_clock, review
 from services.verification.repository import PostgresReviews
@@ -87,67 +89,95 @@ async def on_gig_worker(ctx: HandlerContext, e: GigWorkerRegistered) -> None:
                            e.household_id, e.worker_kind.value, e.registered_on)
 
 
-async def household_facts(conn: asyncpg.Connection, household_id: str | None, year: int,
-                          in_scope: Callable[[str], bool]) -> tuple[HouseholdFacts, dt.date | None]:
-    """What the registry knows of the household, and the campaign date, in one query."""
-    row = await conn.fetchrow(
-        """SELECT f.status, f.members, f.org_code AS file_org, a.signed_on,
+async def household_facts_many(conn: asyncpg.Connection, apps: Sequence[ApplicationSubmitted],
+                               tree: OrgTree) -> tuple[list[HouseholdFacts], dt.date | None]:
+    """What the registry knows of each application's household, and the campaign date, in one
+    query for them all."""
+    rows = await conn.fetch(
+        """SELECT u.i, f.status, f.members, f.org_code AS file_org, a.signed_on,
                   (SELECT today FROM clock WHERE name = 'campaign') AS today,
                   CASE WHEN a.household_id IS NOT NULL AND a.revoked_on IS NULL THEN a.signatory_ids END AS signed,
                   c.passed,
-                  EXISTS (SELECT 1 FROM warmth_visits w WHERE w.household_id = $1
-                          AND extract(year FROM w.visited_on) >= $2 - 1) AS visited,
-                  EXISTS (SELECT 1 FROM gig_workers g WHERE g.household_id = $1) AS gig
-           FROM (SELECT 1) one
-           LEFT JOIN hardship_files f ON f.household_id = $1
-           LEFT JOIN authorizations a ON a.household_id = $1
-           LEFT JOIN household_checks c ON c.household_id = $1""",
-        household_id, year,
+                  EXISTS (SELECT 1 FROM warmth_visits w WHERE w.household_id = u.h
+                          AND extract(year FROM w.visited_on) >= u.y - 1) AS visited,
+                  EXISTS (SELECT 1 FROM gig_workers g WHERE g.household_id = u.h) AS gig
+           FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS u(h, y, i)
+           LEFT JOIN hardship_files f ON f.household_id = u.h
+           LEFT JOIN authorizations a ON a.household_id = u.h
+           LEFT JOIN household_checks c ON c.household_id = u.h
+           ORDER BY u.i""",
+        [a.household_id for a in apps], [a.campaign_year for a in apps],
     )
-    facts = HouseholdFacts(
+    facts = [HouseholdFacts(
         hardship_file=row["status"], file_members=tuple(row["members"] or ()),
         signatories=tuple(row["signed"]) if row["signed"] is not None else None,
         check_passed=row["passed"], warmth_visited=row["visited"], gig_worker=row["gig"],
-        file_in_scope=row["file_org"] is None or in_scope(row["file_org"]), signed_on=row["signed_on"],
-        reviewed_on=row["today"],
-    )
-    return (facts if household_id is not None else HouseholdFacts()), row["today"]
+        file_in_scope=row["file_org"] is None or tree.on_one_line(row["file_org"], app.org_code),
+        signed_on=row["signed_on"], reviewed_on=row["today"],
+    ) if app.household_id is not None else HouseholdFacts() for app, row in zip(apps, rows, strict=True)]
+    return facts, rows[0]["today"] if rows else None
 
 
 # --- reviews --------------------------------------------------------------------------------
 
-def application_reviewer(book: PolicyBook):
-    async def on_application_submitted(ctx: HandlerContext, e: ApplicationSubmitted) -> None:
-        reviews = PostgresReviews(ctx)
-        policy = book.find(e.org_code, e.campaign_year)
-        facts, today = await _facts_and_today(ctx, e)
-        start = Review(application=e, version=0)
-        holder = await take_aid_slot(ctx.conn, e, policy)
-        if holder != e.application_id:
-            outcome = duplicate(e, holder, facts, policy.version if policy else NO_POLICY_VERSION)
-        else:
-            outcome = review(e, facts, policy)
-        events = start.outcome_events(outcome, today or ctx.envelope.time.date(),
-                                      policy.notice_days if policy else None, attempt=1)
-        await reviews.save(None, [e, *events])
+def application_reviewer(book: PolicyBook) -> Many:
+    """A run of applications reviewed at once: their household facts in one query, their aid
+    slots in two statements, their reviews in one append and two projection statements (the
+    busiest handler of the season; one at a time it took five round trips per application)."""
+    async def on_applications_submitted(items: list[tuple[HandlerContext, ApplicationSubmitted]]) -> None:
+        first = items[0][0]
+        apps = [e for _, e in items]
+        policies = [book.find(e.org_code, e.campaign_year) for e in apps]
+        facts, today = await household_facts_many(first.conn, apps, first.authority.tree)
+        holders = await take_aid_slots(first.conn, apps, policies)
+        reviews = PostgresReviews(first)
+        changes = []
+        for (ctx, e), policy, fact, holder in zip(items, policies, facts, holders, strict=True):
+            if holder != e.application_id:
+                outcome = duplicate(e, holder, fact, policy.version if policy else NO_POLICY_VERSION)
+            else:
+                outcome = review(e, fact, policy)
+            events = Review(application=e, version=0).outcome_events(
+                outcome, today or ctx.envelope.time.date(), policy.notice_days if policy else None, attempt=1)
+            reviews.flows[e.application_id] = eventstore.Flow(
+                ctx.envelope.correlationid, outbox.headers_now(), orgcode=ctx.envelope.orgcode,
+                causationid=ctx.envelope.id)
+            changes.append((None, [e, *events]))
+        await reviews.save_many(changes, own_flows=True)
 
-    return on_application_submitted
+    return Many(on_applications_submitted)
+
+
+def _slot(app: ApplicationSubmitted, policy: Policy | None) -> tuple[str, int, str]:
+    return app.student_key, app.campaign_year, policy.aid_group(app.program) if policy else app.program.value
+
+
+async def take_aid_slots(conn: asyncpg.Connection, apps: Sequence[ApplicationSubmitted],
+                         policies: Sequence[Policy | None]) -> list[str]:
+    """For each filing, the filing that holds the student's aid for the year in its group of
+    programs: this one if none else does (the first live or approved filing, in log order; in
+    a run, the earlier one)."""
+    slots = [_slot(app, policy) for app, policy in zip(apps, policies, strict=True)]
+    claims = {}
+    for slot, app in zip(slots, apps, strict=True):
+        claims.setdefault(slot, app.application_id)
+    columns = [list(column) for column in zip(*claims, strict=True)]
+    await conn.execute(
+        "INSERT INTO aid_slots SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) "
+        "ON CONFLICT (student_key, campaign_year, aid_group) DO NOTHING", *columns, list(claims.values()))
+    holders = {(r["student_key"], r["campaign_year"], r["aid_group"]): r["application_id"] for r in await conn.fetch(
+        "SELECT s.* FROM aid_slots s JOIN unnest($1::text[], $2::int[], $3::text[]) AS u(k, y, g) "
+        "ON (s.student_key, s.campaign_year, s.aid_group) = (u.k, u.y, u.g)", *columns)}
+    return [holders[slot] for slot in slots]
 
 
 async def take_aid_slot(conn: asyncpg.Connection, app: ApplicationSubmitted, policy: Policy | None) -> str:
-    """The filing that holds the student's aid for the year in this group of programs: this one
-    if none else does (the first live or approved filing, in log order)."""
-    return await conn.fetchval(
-        "INSERT INTO aid_slots VALUES ($1, $2, $3, $4) ON CONFLICT (student_key, campaign_year, aid_group) "
-        "DO UPDATE SET application_id = aid_slots.application_id RETURNING application_id",
-        app.student_key, app.campaign_year, policy.aid_group(app.program) if policy else app.program.value,
-        app.application_id)
+    return (await take_aid_slots(conn, [app], [policy]))[0]
 
 
 async def _facts_and_today(ctx: HandlerContext, app: ApplicationSubmitted) -> tuple[HouseholdFacts, dt.date | None]:
-    tree = ctx.authority.tree
-    return await household_facts(ctx.conn, app.household_id, app.campaign_year,
-                                 lambda file_org: tree.on_one_line(file_org, app.org_code))
+    facts, today = await household_facts_many(ctx.conn, [app], ctx.authority.tree)
+    return facts[0], today
 
 
 async def _today(conn: asyncpg.Connection, fallback: dt.date) -> dt.date:
