@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -41,11 +42,17 @@ class Envelope(BaseModel):
 
     def to_json(self) -> str:
         """Structured-mode JSON; absent optional attributes are left out rather than null."""
-        attributes = {k: v for k, v in self.model_dump(mode="json").items() if v is not None or k == "data"}
-        return json.dumps(attributes, ensure_ascii=False, separators=(",", ":"))
+        return self.to_bytes().decode()
 
     def to_bytes(self) -> bytes:
-        return self.to_json().encode()
+        """UTF-8, no spaces: orjson writes what `json.dumps(ensure_ascii=False, separators=(",",
+        ":"))` writes, several times faster (what it cannot write, integers beyond 64 bits, goes
+        through json)."""
+        attributes = {k: v for k, v in self.model_dump(mode="json").items() if v is not None or k == "data"}
+        try:
+            return orjson.dumps(attributes)
+        except orjson.JSONEncodeError:
+            return json.dumps(attributes, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:

@@ -135,3 +135,17 @@ def test_integers_beyond_64_bits_still_hash_in_the_specified_form():
     from contracts.ledger_format import canonical_bytes
 
     assert canonical_bytes({"amount_fen": 2**70}) == json.dumps({"amount_fen": 2**70}).replace(" ", "").encode()
+
+
+@given(st.dictionaries(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12),
+                       st.one_of(LEDGER_VALUES, st.integers(min_value=2**64, max_value=2**80)), max_size=12))
+@settings(max_examples=200)
+def test_an_envelope_on_the_wire_is_byte_for_byte_the_compact_json_form(data):
+    import json
+
+    from contracts.envelope import Envelope
+
+    envelope = Envelope(source="/jinqiu/test", type="cn.jinqiu.test.v1", data=data)
+    attributes = {k: v for k, v in envelope.model_dump(mode="json").items() if v is not None or k == "data"}
+    assert envelope.to_bytes() == json.dumps(attributes, ensure_ascii=False, separators=(",", ":")).encode()
+    assert Envelope.from_bytes(envelope.to_bytes()) == envelope
