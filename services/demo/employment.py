@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 
 import asyncpg
-import httpx
 
 from services.demo.season import (
     CITY,
@@ -23,6 +22,7 @@ from services.demo.season import (
     GraduatePlan,
     replacement_card,
 )
+from services.demo.staff_http import Answer, StaffHttp
 
 CITY_POSTS = [{"post_id": f"bz-{i}", "employer": employer, "title": title, "kind": kind, "openings": openings}
               for i, (employer, title, kind, openings) in enumerate([
@@ -38,11 +38,11 @@ HEFEI_POSTS = [{"post_id": f"hf-{i}", "employer": employer, "title": title, "kin
 class Desk:
     """One union's staff at the console API: each request under that union's token."""
 
-    def __init__(self, client: httpx.AsyncClient, token_of: dict[str, str]) -> None:
-        self.client, self.token_of = client, token_of
+    def __init__(self, http: StaffHttp) -> None:
+        self.http = http
 
-    async def post(self, org: str, path: str, body: dict | None = None) -> httpx.Response:
-        response = await self.client.post(path, json=body, headers={"Authorization": f"Bearer {self.token_of[org]}"})
+    async def post(self, org: str, path: str, body: dict | None = None) -> Answer:
+        response = await self.http.post(org, path, body)
         response.raise_for_status()
         return response
 

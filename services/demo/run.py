@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -30,6 +29,7 @@ from services.audit.verify import AuditReport, load_evidence, verify_lines
 from services.demo.bank import BankSimulator
 from services.demo.employment import Desk, play_employment
 from services.demo.season import CITY, COUNTIES, DESTINATION, PROVINCE, YEAR, Season, employment_plan, replacement_card
+from services.demo.staff_http import Answer, StaffHttp
 from services.reports import outputs
 from services.season.progress import SeasonProgress, wait_until
 from services.season.publishing import Publishers
@@ -80,17 +80,15 @@ async def keep_serving(url: str, tokens: dict, console: Console) -> None:
 class Staff:
     """Union staff at their desks: one HTTP client, each request under its union's token."""
 
-    def __init__(self, client: httpx.AsyncClient, tokens: dict) -> None:
-        self.client = client
-        self.token_of = {p["org"]: token for token, p in tokens.items()}
+    def __init__(self, http: StaffHttp) -> None:
+        self.http = http
 
-    async def post(self, org: str, path: str, body: dict, patience: float = 30.0) -> httpx.Response:
+    async def post(self, org: str, path: str, body: dict, patience: float = 30.0) -> Answer:
         """As staff do: an act refused with 409 because intake's view has not caught up with the
         review yet is tried again a moment later."""
         deadline = time.monotonic() + patience
         while True:
-            response = await self.client.post(path, json=body,
-                                              headers={"Authorization": f"Bearer {self.token_of[org]}"})
+            response = await self.http.post(org, path, body)
             if response.status_code != 409 or time.monotonic() > deadline:
                 return response
             await asyncio.sleep(0.1)
@@ -177,8 +175,8 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                          and p.ledger_entries >= len(season.funds), "registry and funds", 60)
         n = len(season.applications) + len(season.refiled_by_city)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        async with httpx.AsyncClient(base_url=services.url, timeout=30) as client:
-            staff = Staff(client, tokens)
+        async with StaffHttp(services.url, {p["org"]: token for token, p in tokens.items()}) as http:
+            staff = Staff(http)
             with Progress(*columns, console=console) as bar:
                 ids, refused = await file_applications(staff, season, bar)
                 if crash:
@@ -208,7 +206,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
                 await publishers.publish([ClockTicked(today=day)])
                 await _until(lambda: conn.fetchval("SELECT today = $1 FROM intake.campaign_clock", day))
 
-            employment = await play_employment(Desk(client, staff.token_of), employment_plan(season), conn, tick)
+            employment = await play_employment(Desk(http), employment_plan(season), conn, tick)
         final = await wait_until(conn, lambda p: p.in_flight == 0 and p.subsidies_paid == employment["subsidies"],
                                  "employment subsidies settled", 60)
         await outputs.intake_caught_up(conn)

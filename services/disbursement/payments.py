@@ -11,7 +11,7 @@ from contracts.access import DISBURSEMENT, may_produce
 from contracts.base import Event
 from contracts.registry import BY_NAME, decode_data
 from services.disbursement.domain import GrantInstructed, Payment
-from services.shared import eventstore, outbox
+from services.shared import eventstore
 from services.shared.consumer import HandlerContext
 
 STORED_EVENTS = {**BY_NAME, GrantInstructed.NAME: GrantInstructed}
@@ -57,7 +57,7 @@ async def save(changes: Sequence[Change]) -> None:
     items, flows = [], []
     for ctx, stored, payment, events in changes:
         items += [(stream_id(payment.application_id), stored + i + 1, e) for i, e in enumerate(events)]
-        flows += [eventstore.Flow(ctx.envelope.correlationid, outbox.headers_now())] * len(events)
+        flows += [ctx.flow()] * len(events)
     await eventstore.append(first.conn, items, source=first.source, cause=first.envelope, seal=first.authority.seal,
                             flows=flows, publishes=published)
     await first.conn.executemany(_PROJECT, [[payment.projection()[c] for c in COLUMNS]

@@ -9,7 +9,7 @@ from contracts.base import Event
 from contracts.employment import GraduateRegistered, JobFairHeld, Post, SubsidyRequested
 from contracts.registry import decode_data
 from services.employment.domain import Graduate, graduate_from
-from services.shared import eventstore, outbox
+from services.shared import eventstore
 from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext, Many
 from services.shared.errors import Refused
@@ -55,8 +55,7 @@ def graduate_registrar(book: PolicyBook) -> Many:
         await eventstore.append(
             first.conn, [(stream_id(r.graduate_id), 1, r) for _, r in new], source=first.source,
             seal=first.authority.seal, publishes=published,
-            flows=[eventstore.Flow(ctx.envelope.correlationid, outbox.headers_now(), orgcode=ctx.envelope.orgcode,
-                                   causationid=ctx.envelope.id) for ctx, _ in new])
+            flows=[ctx.flow() for ctx, _ in new])
         await project(first, *(Graduate(registered=r) for _, r in new))
     return Many(on_applications_submitted)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter as CounterOf
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +30,10 @@ from contracts.base import Event
 from contracts.envelope import TYPE_PREFIX, Envelope
 from contracts.registry import BY_NAME, UnknownEventType, decode
 from contracts.topics import DEAD_LETTER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SOURCE_HEADER, Topic
-from services.shared import inbox, metrics, outbox, tracing
+from services.shared import eventstore, inbox, metrics, outbox, tracing
 from services.shared.authority import Authority
 from services.shared.backoff import Backoff
 from services.shared.errors import Refused
-from services.shared.eventstore import ConcurrencyError
 from services.shared.logging import bind_correlation
 from services.shared.settings import Settings
 
@@ -46,7 +45,7 @@ INFRASTRUCTURE_ERRORS = (
     asyncpg.InterfaceError,
     asyncpg.DeadlockDetectedError,
     asyncpg.SerializationError,
-    ConcurrencyError,
+    eventstore.ConcurrencyError,
     OSError,
 )
 
@@ -57,6 +56,13 @@ class HandlerContext:
     envelope: Envelope
     source: str
     authority: Authority
+    trace_headers: list[list[str]] | None = None  # the event's own span, in a run handled at once
+
+    def flow(self) -> eventstore.Flow:
+        """The business flow what this event causes continues: its correlation id, its trace,
+        its org, and itself as the cause (where one append answers a whole run)."""
+        return eventstore.Flow(self.envelope.correlationid, self.trace_headers or outbox.headers_now(),
+                               orgcode=self.envelope.orgcode, causationid=self.envelope.id)
 
 
 Handler = Callable[[HandlerContext, Any], Awaitable[None]]
@@ -190,6 +196,15 @@ def _span(run: list[Admitted]):
                     "jinqiu.events": len(run), "messaging.destination.name": first_record.topic})
 
 
+@contextlib.contextmanager
+def _ending(spans: list) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for span in spans:
+            span.end()
+
+
 async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
                  handlers: Mapping[type[Event], Handler | Many], source: str, authority: Authority,
                  careful: bool) -> Tally:
@@ -198,10 +213,16 @@ async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
     tally = Tally()
     for run in _runs(await _admit(conn, records, handlers, source, authority, tally), handlers, careful):
         handler = handlers[type(run[0][2])]
-        items = [(HandlerContext(conn, envelope, source, authority), event) for _, envelope, event in run]
+        # In a run, each event also gets its own span in its own trace, and what it causes carries it on.
+        spans = [tracing.TRACER.start_span(f"handle {envelope.event_name}", context=tracing.context_from(record.headers),
+                                           attributes={"jinqiu.correlation_id": envelope.correlationid or "",
+                                                       "jinqiu.event_id": envelope.id})
+                 for record, envelope, _ in run] if len(run) > 1 else []
+        items = [(HandlerContext(conn, envelope, source, authority, tracing.headers_of(span) if spans else None), event)
+                 for (_, envelope, event), span in zip(run, spans or [None] * len(run), strict=True)]
         bind_correlation(run[0][1].correlationid, run[0][1].id)
         try:
-            with _span(run):
+            with _span(run), _ending(spans):
                 async with conn.transaction() if careful else contextlib.nullcontext():
                     await (handler.handle(items) if isinstance(handler, Many) else handler(*items[0]))
         except INFRASTRUCTURE_ERRORS:

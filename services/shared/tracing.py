@@ -49,6 +49,13 @@ def links_to(headers_of_records) -> list[trace.Link]:
     return links
 
 
+def headers_of(span: trace.Span) -> list[list[str]]:
+    """A span's trace context as outbox headers (`traceparent`)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
+    return [[k, v] for k, v in carrier.items()]
+
+
 def current_headers() -> list[list[str]]:
     """The current trace context as outbox headers (`traceparent`), empty when not tracing."""
     carrier: dict[str, str] = {}

@@ -32,7 +32,6 @@ from contracts.reviews import (
     ObjectionResolved,
     Ruling,
 )
-from services.shared import eventstore, outbox
 from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext, Many
 from services.shared.orgs import OrgTree
@@ -139,9 +138,7 @@ def application_reviewer(book: PolicyBook) -> Many:
                 outcome = review(e, fact, policy)
             events = Review(application=e, version=0).outcome_events(
                 outcome, today or ctx.envelope.time.date(), policy.notice_days if policy else None, attempt=1)
-            reviews.flows[e.application_id] = eventstore.Flow(
-                ctx.envelope.correlationid, outbox.headers_now(), orgcode=ctx.envelope.orgcode,
-                causationid=ctx.envelope.id)
+            reviews.flows[e.application_id] = ctx.flow()
             changes.append((None, [e, *events]))
         await reviews.save_many(changes, own_flows=True)
 
