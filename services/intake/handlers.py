@@ -161,7 +161,8 @@ on_submitted_elsewhere = Many(_submitted_elsewhere, others_only=SOURCE)
 
 
 # Statuses only move forward (a grant posted again after the bank refused the first one is
-# 已重新发放, `reissued`), whatever order the events of several topics arrive in; an event
+# 已重新发放, `reissued`; the refused grant itself, its ledger entry arriving after the bank's
+# answer, is not), whatever order the events of several topics arrive in; an event
 # about an application not yet seen here opens a placeholder (filed_by_org NULL) that its
 # application.submitted completes.
 _PLACEHOLDER = """
@@ -174,7 +175,9 @@ STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected
 _FOLLOW = """
     UPDATE applications SET status = CASE
             WHEN $2::text IS NULL OR $9::int < attempt THEN status
-            WHEN $2::text = 'paid' AND status = 'payment_failed' THEN 'reissued'
+            WHEN $2::text = 'paid' AND status = 'payment_failed' AND NOT history @> jsonb_build_array(
+                jsonb_build_object('status', 'payment_failed', 'transfer_id', $3::jsonb -> 0 ->> 'transfer_id'))
+                THEN 'reissued'
             WHEN $9::int > attempt THEN $2
             WHEN array_position($6::text[], $2) >= array_position($6::text[], status) THEN $2
             ELSE status END,
@@ -323,7 +326,7 @@ def settled(e: PaymentSettled) -> Step | None:
 def failed(e: PaymentFailed) -> Step | None:
     if is_subsidy(e.application_id):
         return None
-    return Step(e.application_id, "payment_failed", {"reasons": [e.reason]})
+    return Step(e.application_id, "payment_failed", {"reasons": [e.reason], "transfer_id": e.transfer_id})
 
 
 VIEW_COLUMNS = ("application_id, submission_id, org_code, status, amount_fen, reasons, history, submitted_at, "

@@ -60,3 +60,32 @@ async def test_graduates_are_registered_and_their_progress_projected(settings, d
     assert row["status"] == "employed" and row["employer"] == "亳州某企业"
     assert all(h["by"] == "341600" for h in row["history"])
     assert row["origin_org"] == "341602" and row["graduation_year"] == 2024
+
+
+async def test_a_refused_grant_arriving_late_is_not_taken_for_its_reissue(settings, db):
+    """The ledger entry of a grant and the bank's refusal of it travel on different topics: when
+    the refusal is followed first, the grant's own entry must not read as 已重新发放; the grant
+    posted again after the card was corrected does."""
+    from contracts.ledger import LedgerTransferPosted, PaymentFailed, TransferKind
+
+    app = application(5)
+
+    def grant(transfer: str, sequence: int) -> LedgerTransferPosted:
+        return LedgerTransferPosted(sequence=sequence, transfer_id=transfer, debit_account="fund:central:341602",
+                                    credit_account=f"recipient:{app.application_id}", amount_fen=150_000,
+                                    application_id=app.application_id, kind=TransferKind.GRANT, reverses=None,
+                                    prev_hash="0" * 64, hash=f"{sequence:064d}")
+
+    refused = PaymentFailed(application_id=app.application_id, transfer_id="t-1", reason="account_closed")
+    async with running(settings, "intake"):
+        await publish_events(settings, [(app, as_union(app))])
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM intake.applications"), lambda n: n == 1)
+        await publish_events(settings, [(refused, as_union(refused))])
+        status = "SELECT status FROM intake.applications"
+        await eventually(lambda: db.fetchval(status), lambda s: s == "payment_failed")
+        await publish_events(settings, [(grant("t-1", 1), as_union(grant("t-1", 1)))])  # late: the refused one
+        await eventually(lambda: db.fetchval("SELECT count(*) FROM intake.ledger_view"), lambda n: n == 1)
+        after_late_entry = await db.fetchval(status)
+        await publish_events(settings, [(grant("t-2", 2), as_union(grant("t-2", 2)))])  # issued again
+        reissued = await eventually(lambda: db.fetchval(status), lambda s: s == "reissued")
+    assert after_late_entry == "payment_failed" and reissued == "reissued"
