@@ -26,7 +26,7 @@ def create_service(settings: Settings) -> ServiceRuntime:
                     FundAllocated: handlers.on_fund_allocated,
                     DonationReceived: handlers.on_donation_received,
                     ApplicationVerified: Many(handlers.on_applications_verified),
-                    PaymentSettled: handlers.on_payment_settled,
+                    PaymentSettled: handlers.on_payments_settled,
                     PaymentFailed: handlers.on_payment_failed,
                     BankCardCorrected: handlers.on_bank_card_corrected,
                     GrantRevoked: handlers.on_grant_revoked,
