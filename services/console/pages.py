@@ -23,10 +23,11 @@ from contracts.reviews import ObjectionOutcome, ReviewOutcome, Ruling
 from services.console import sessions
 from services.console.forms import FormProblem, application_form, store_documents
 from services.intake import acts, graduates
+from services.intake.acts import record_submission
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.deps import XLSX, authority_of, pool_of
 from services.intake.handlers import application_view, file_application, review_queue
-from services.intake.reports import deadlines_below, record_submission, report_workbook
+from services.intake.reports import deadlines_below, report_workbook
 from services.intake.spreadsheet import RowError, yuan_to_fen
 from services.reports.annexes import REPORTS
 from services.shared import labels

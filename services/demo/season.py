@@ -65,15 +65,22 @@ class Season:
 class _People:
     def __init__(self, rng: random.Random) -> None:
         self.rng, self.serial = rng, 0
+        self.issued: set[str] = set()
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choices(GIVEN, k=self.rng.choice((1, 2))))
 
     def id_number(self, region: str, birth_year: int) -> str:
-        self.serial += 1
-        born = dt.date(birth_year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
-        body = f"{region}{born:%Y%m%d}{self.serial % 1000:03d}"
-        return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+        """A valid number not issued before in this season (a large season would otherwise give
+        two people one number, and the second student would be a duplicate)."""
+        while True:
+            self.serial += 1
+            born = dt.date(birth_year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
+            body = f"{region}{born:%Y%m%d}{self.serial % 1000:03d}"
+            number = body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+            if number not in self.issued:
+                self.issued.add(number)
+                return number
 
     def bank_card(self) -> str:
         body = "622848" + "".join(self.rng.choices("0123456789", k=12))

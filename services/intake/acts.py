@@ -11,6 +11,7 @@ import asyncpg
 import structlog
 
 from contracts.base import Event
+from contracts.campaign import ReportSubmitted
 from contracts.ledger import BankCardCorrected, GrantRepaid
 from contracts.reviews import (
     AppealDecided,
@@ -29,6 +30,7 @@ from services.shared import eventstore
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
 from services.shared.labels import STATUS
+from services.shared.policy import PolicyBook
 
 log = structlog.get_logger(__name__)
 
@@ -71,12 +73,18 @@ async def record(pool: asyncpg.Pool, authority: Authority, principal: Principal,
     check(view)
     if not filer_may_act and is_filer(view, principal):
         raise Refused("filer_cannot_decide", "申报人不能审批或处理本人申报的申请")
-    event = make(view)
+    event = await record_act(pool, authority, principal, make(view), correlation_id)
+    log.info("act_recorded", application_id=application_id, act=event.NAME)
+    return event
+
+
+async def record_act(pool: asyncpg.Pool, authority: Authority, principal: Principal, event: Event,
+                     correlation_id: str | None = None) -> Event:
+    """A person's act, signed by intake for the principal's union, into intake's outbox."""
     cid = correlation_id or structlog.contextvars.get_contextvars().get("correlation_id")
     async with pool.acquire() as conn, conn.transaction():
         await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
                                 orgcode=principal.org, seal=authority.seal, correlationid=cid)
-    log.info("act_recorded", application_id=application_id, act=event.NAME)
     return event
 
 
@@ -158,3 +166,18 @@ async def record_repayment(pool, authority, principal, application_id: str, amou
         repayment_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org, amount_fen=amount_fen,
         bank_reference=bank_reference, recorded_by_user=principal.user), filer_may_act=True, when="revoked",
         check=within_debt)
+
+
+async def record_submission(pool: asyncpg.Pool, authority: Authority, book: PolicyBook, principal: Principal, deadline: str,
+                            year: int) -> ReportSubmitted:
+    """The caller's union has sent the report due on `deadline` (a code of its policy's calendar
+    that names a report), on the campaign date intake last heard."""
+    policy = book.find(principal.org, year)
+    if policy is None or not any(d.code == deadline and d.report for d in policy.calendar.deadlines):
+        raise Refused("deadline_not_found", f"本年度日程中没有需报送报表的事项{deadline}")
+    today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    if today is None:
+        raise Refused("campaign_not_started", "活动日期尚未开始，无法报送")
+    return await record_act(pool, authority, principal, ReportSubmitted(
+        org_code=principal.org, campaign_year=year, deadline=deadline, submitted_on=today,
+        recorded_by_user=principal.user))

@@ -23,10 +23,11 @@ from contracts.employment import (
     SupportKind,
 )
 from services.intake import graduates
+from services.intake.acts import record_submission
 from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import BankCard
 from services.intake.national_export import national_workbook, paid_records
-from services.intake.reports import deadlines_below, record_submission, report_workbook
+from services.intake.reports import deadlines_below, report_workbook
 from services.reports.annexes import REPORTS
 from services.shared.errors import Refused
 

@@ -25,7 +25,7 @@ from contracts.employment import (
     SubsidyRequested,
     SupportArranged,
 )
-from services.shared import eventstore
+from services.intake.acts import record_act
 from services.shared.authority import Authority, Principal
 from services.shared.errors import Refused
 from services.shared.orgs import serves_graduate
@@ -62,10 +62,7 @@ def _require_serves(authority: Authority, principal: Principal, view: dict) -> N
 
 
 async def _record(pool: asyncpg.Pool, authority: Authority, principal: Principal, event: Event) -> Event:
-    cid = structlog.contextvars.get_contextvars().get("correlation_id")
-    async with pool.acquire() as conn, conn.transaction():
-        await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
-                                orgcode=principal.org, seal=authority.seal, correlationid=cid)
+    await record_act(pool, authority, principal, event)
     log.info("graduate_act_recorded", act=event.NAME)
     return event
 

@@ -6,18 +6,12 @@ the clock moved on (the console's 报表 page, `jinqiu report`, GET /v1/reports)
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import asyncpg
-import structlog
 
-from contracts.campaign import ReportSubmitted
 from services.reports.annexes import annex, cohort_of
 from services.reports.deadlines import children, deadline_status
 from services.reports.rollup import roll_up_all
-from services.shared import eventstore
-from services.shared.authority import Authority, Principal
-from services.shared.errors import Refused
 from services.shared.orgs import OrgTree
 from services.shared.policy import PolicyBook
 
@@ -134,22 +128,3 @@ async def report_workbook(conn, tree: OrgTree, book: PolicyBook, name: str, top:
     deadlines = await deadlines_below(conn, tree, book, top, year, as_of) if name == "stage" else None
     return annex(name, roll_up_all(rows, tree, top), tree, year, top, as_of=as_of.isoformat() if as_of else None,
                  cohort=cohort_of(book, top, year), deadlines=deadlines)
-
-
-async def record_submission(pool, authority: Authority, book: PolicyBook, principal: Principal, deadline: str,
-                            year: int) -> ReportSubmitted:
-    """The caller's union has sent the report due on `deadline` (a code of its policy's calendar
-    that names a report), on the campaign date intake last heard."""
-    policy = book.find(principal.org, year)
-    if policy is None or not any(d.code == deadline and d.report for d in policy.calendar.deadlines):
-        raise Refused("deadline_not_found", f"本年度日程中没有需报送报表的事项{deadline}")
-    today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
-    if today is None:
-        raise Refused("campaign_not_started", "活动日期尚未开始，无法报送")
-    event = ReportSubmitted(org_code=principal.org, campaign_year=year, deadline=deadline, submitted_on=today,
-                            recorded_by_user=principal.user)
-    cid = structlog.contextvars.get_contextvars().get("correlation_id")
-    async with pool.acquire() as conn, conn.transaction():
-        await eventstore.record(conn, f"act-{uuid.uuid4()}", 0, [event], source="/jinqiu/intake",
-                                orgcode=principal.org, seal=authority.seal, correlationid=cid)
-    return event
