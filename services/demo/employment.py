@@ -53,7 +53,7 @@ async def _until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float
     while not await probe():
         if loop.time() > deadline:
             raise TimeoutError(f"the services did not catch up: {what}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.25)  # each probe counts a table: polling harder only loads the database
 
 
 async def _each(items, act: Callable, limit: int = 16) -> list:

@@ -105,7 +105,7 @@ async def intake_caught_up(conn: asyncpg.Connection, timeout: float = 60) -> Non
                >= (SELECT count(*) FROM employment.events WHERE type LIKE '%graduate.recorded%')"""):
         if time.monotonic() > deadline:
             raise TimeoutError("intake's projections did not catch up with the ledger, decisions and graduates")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
 
 
 async def write_reports(conn: asyncpg.Connection, folder: Path, tree: OrgTree, book: PolicyBook, year: int,
