@@ -70,8 +70,21 @@ class GraduateRegistered(Event):
     category: Category | None = Field(default=None, description="家庭状况: the aid category the family filed under")
 
 
-class GraduateProfiled(Event):
-    """The 实名制档案 as the origin union (or the destination union) fills it in at 摸底建档."""
+class Profile(BaseModel):
+    """The 实名制档案's profile, as staff fill it in at 摸底建档 (the form and the event alike)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    major: str = Field(default="", max_length=100, description="专业")
+    major_direction: str = Field(default="", max_length=100, description="专业方向")
+    family_situation: str = Field(default="", max_length=500, description="家庭状况")
+    intended_city: str = Field(default="", max_length=100, description="就业意愿：意向城市")
+    intended_org: OrgCode | None = Field(default=None, description="意向工作地工会")
+    intended_industry: str = Field(default="", max_length=100, description="就业意愿：意向行业")
+    needs: tuple[AssistanceNeed, ...] = Field(default=(), description="援助需求")
+
+
+class GraduateProfiled(Event, Profile):
+    """The profile as the origin union (or the destination union) records it."""
 
     NAME = "graduate.profiled"
     TOPIC = EMPLOYMENT
@@ -80,13 +93,6 @@ class GraduateProfiled(Event):
 
     graduate_id: str
     org_code: OrgCode
-    major: str = Field(default="", max_length=100, description="专业")
-    major_direction: str = Field(default="", max_length=100, description="专业方向")
-    family_situation: str = Field(default="", max_length=500, description="家庭状况")
-    intended_city: str = Field(default="", max_length=100, description="就业意愿：意向城市")
-    intended_org: OrgCode | None = Field(default=None, description="意向工作地工会")
-    intended_industry: str = Field(default="", max_length=100, description="就业意愿：意向行业")
-    needs: tuple[AssistanceNeed, ...] = Field(default=(), description="援助需求")
     recorded_by_user: str
 
 

@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 
 from contracts.base import OrgCode
 from contracts.employment import (
-    AssistanceNeed,
     EmploymentStage,
     FairKind,
     GrassrootsProgram,
     Post,
+    Profile,
     SubsidyKind,
     SupportKind,
 )
@@ -32,16 +32,6 @@ from services.reports.annexes import REPORTS
 from services.shared.errors import Refused
 
 log = structlog.get_logger(__name__)
-
-
-class ProfileForm(BaseModel):
-    major: str = Field(default="", max_length=100, description="专业")
-    major_direction: str = Field(default="", max_length=100, description="专业方向")
-    family_situation: str = Field(default="", max_length=500, description="家庭状况")
-    intended_city: str = Field(default="", max_length=100, description="意向城市")
-    intended_org: OrgCode | None = Field(default=None, description="意向工作地工会代码")
-    intended_industry: str = Field(default="", max_length=100, description="意向行业")
-    needs: list[AssistanceNeed] = Field(default_factory=list, description="援助需求")
 
 
 class HandoffForm(BaseModel):
@@ -118,12 +108,11 @@ def employment_router() -> APIRouter:
         return JSONResponse(_json(view))
 
     @router.post("/graduates/{graduate_id}/profile", status_code=201, response_model=Recorded)
-    async def profile(graduate_id: str, form: ProfileForm, principal: CurrentPrincipal, pool: PoolDep,
+    async def profile(graduate_id: str, form: Profile, principal: CurrentPrincipal, pool: PoolDep,
                       authority: AuthorityDep) -> Recorded:
         """实名制档案: 专业方向, 家庭状况, 就业意愿 (city, union, industry), 援助需求."""
-        fields = form.model_dump()
-        fields["needs"] = tuple(fields["needs"])
-        return _recorded(await graduates.profile(pool, authority, principal, graduate_id, fields), "graduate_id")
+        return _recorded(await graduates.profile(pool, authority, principal, graduate_id, form.model_dump()),
+                         "graduate_id")
 
     @router.post("/graduates/{graduate_id}/handoffs", status_code=201, response_model=Recorded)
     async def hand_off(graduate_id: str, form: HandoffForm, principal: CurrentPrincipal, pool: PoolDep,

@@ -363,36 +363,29 @@ async def on_graduate_registered(ctx: HandlerContext, e: GraduateRegistered) -> 
                            e.graduate_id, e.application_id, e.origin_org, e.graduation_year)
 
 
+# A file's latest state: taken from the newest version seen (events of one graduate may be
+# redelivered); its history collects every act.
+_LATEST = ("stage", "employer", "program", "handoff_id", "handoff_to", "handoff_status", "recommended", "supports",
+           "subsidies")
+_GRADUATE_RECORDED = f"""
+    INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year, history, version,
+                                {", ".join(_LATEST)})
+    VALUES ($1, '', $2, $3, $4::jsonb, $5, {", ".join(f"${i}" for i in range(6, 6 + len(_LATEST)))})
+    ON CONFLICT (graduate_id) DO UPDATE SET history = graduates_view.history || EXCLUDED.history,
+        {", ".join(f"{c} = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.{c} "
+                   f"ELSE graduates_view.{c} END" for c in _LATEST)},
+        version = greatest(graduates_view.version, EXCLUDED.version)
+"""
+
+
 async def on_graduate_recorded(ctx: HandlerContext, e: GraduateRecorded) -> None:
     """The console's 就业 list and the reports: each file as employment accepted it (a refused
     act never arrives here); the act joins the history, a file seen in a later version stays."""
-    act = [{**e.act, "at": ctx.envelope.time.isoformat()}]
     await ctx.conn.execute(
-        "INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year, stage, employer, "
-        "history, version, program, handoff_to, handoff_status, recommended, supports, subsidies, handoff_id) "
-        "VALUES ($1, '', $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14) "
-        "ON CONFLICT (graduate_id) DO UPDATE SET history = graduates_view.history || EXCLUDED.history, "
-        "stage = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.stage ELSE graduates_view.stage END, "
-        "employer = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.employer "
-        "ELSE graduates_view.employer END, "
-        "program = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.program "
-        "ELSE graduates_view.program END, "
-        "handoff_id = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_id "
-        "ELSE graduates_view.handoff_id END, "
-        "handoff_to = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_to "
-        "ELSE graduates_view.handoff_to END, "
-        "handoff_status = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.handoff_status "
-        "ELSE graduates_view.handoff_status END, "
-        "recommended = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.recommended "
-        "ELSE graduates_view.recommended END, "
-        "supports = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.supports "
-        "ELSE graduates_view.supports END, "
-        "subsidies = CASE WHEN EXCLUDED.version > graduates_view.version THEN EXCLUDED.subsidies "
-        "ELSE graduates_view.subsidies END, "
-        "version = greatest(graduates_view.version, EXCLUDED.version)",
-        e.graduate_id, e.origin_org, e.graduation_year, e.stage.value, e.employer, act, e.version,
-        e.program.value if e.program else None, e.handoff_to, e.handoff_status, list(e.recommended),
-        [s.value for s in e.supports], [s.value for s in e.subsidies], e.handoff_id)
+        _GRADUATE_RECORDED, e.graduate_id, e.origin_org, e.graduation_year,
+        [{**e.act, "at": ctx.envelope.time.isoformat()}], e.version,
+        e.stage.value, e.employer, e.program.value if e.program else None, e.handoff_id, e.handoff_to,
+        e.handoff_status, list(e.recommended), [s.value for s in e.supports], [s.value for s in e.subsidies])
 
 
 async def on_job_fair(ctx: HandlerContext, e: JobFairHeld) -> None:

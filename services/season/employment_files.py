@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from contracts.base import Event
 from contracts.employment import (
     EmploymentProgressRecorded,
@@ -24,8 +22,8 @@ from contracts.employment import (
     SupportArranged,
 )
 from services.intake.personal_data import student_key
-from services.intake.spreadsheet import RowError, read_table, yuan_to_fen
-from services.season.registry_files import FileProblem
+from services.intake.spreadsheet import RowError, yuan_to_fen
+from services.season.registry_files import FileProblem, ordered_paths, read_events
 from services.shared import labels
 
 STUDENT = {"学生身份证号": "student_id_number", "单位代码": "org_code", "经办人": "recorded_by_user"}
@@ -59,34 +57,13 @@ _POST_FIELDS = ("post_id", "employer", "title", "post_kind", "openings")
 
 
 def employment_paths(input_dir: Path) -> list[Path]:
-    found = {p.stem: p for p in input_dir.iterdir() if p.suffix.lower() in (".csv", ".xlsx") and p.stem in FILES}
-    return [found[name] for name in ORDER if name in found]
+    return ordered_paths(input_dir, ORDER)
 
 
 def read_employment_file(path: Path) -> tuple[list[Event], list[FileProblem]]:
     """The file's events, and a problem for each row (or the whole file) that cannot be one."""
     model, aliases = FILES[path.stem]
-    try:
-        header, rows = read_table(path.name, path.read_bytes())
-    except RowError as e:
-        return [], [FileProblem(path.name, 1, f"{e.code}: {e.message}")]
-    fields = [aliases.get(h, h) for h in header]
-    datas, problems = [], []
-    for n, row in enumerate(rows, start=2):
-        try:
-            datas.append((n, _row_data(fields, row)))
-        except RowError as e:
-            problems.append(FileProblem(path.name, n, f"{e.code}: {e.message}"))
-    if model is JobFairHeld:
-        datas = _fairs(datas)
-    events = []
-    for n, data in datas:
-        try:
-            events.append(model.model_validate(data))
-        except ValidationError as e:
-            problems.append(FileProblem(path.name, n, "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}"
-                                                              for x in e.errors())))
-    return events, problems
+    return read_events(path, model, aliases, _row_data, _fairs if model is JobFairHeld else lambda rows: rows)
 
 
 def _row_data(fields: list[str], row: list[str]) -> dict:

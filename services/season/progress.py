@@ -27,7 +27,6 @@ class SeasonProgress:
     ledger_entries: int
     households: int
     graduates: int
-    graduates_progressed: int
     subsidies_paid: int
 
 
@@ -49,8 +48,6 @@ async def progress(conn: asyncpg.Connection) -> SeasonProgress:
                (SELECT sequence FROM disbursement.ledger_head) AS ledger_entries,
                (SELECT count(*) FROM verification.hardship_files) AS households,
                (SELECT count(*) FROM employment.graduates) AS graduates,
-               (SELECT count(*) FROM employment.graduates WHERE jsonb_array_length(history) > 0)
-                   AS graduates_progressed,
                (SELECT count(*) FROM disbursement.payments WHERE application_id LIKE 'SUB-%' AND status = 'settled')
                    AS subsidies_paid
     """)

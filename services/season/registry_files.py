@@ -6,6 +6,7 @@ names below; list cells are separated by `;`; amounts are in yuan.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,24 +47,36 @@ class FileProblem:
     message: str
 
 
-def read_registry_file(path: Path) -> tuple[list[Event], list[FileProblem]]:
-    """The file's events, and a problem for each row (or the whole file) that cannot be one."""
-    model, aliases = FILES[path.stem]
+Rows = list[tuple[int, dict]]
+
+
+def read_events(path: Path, model: type[Event], aliases: dict[str, str], row_data: Callable[[list[str], list[str]], dict],
+                group: Callable[[Rows], Rows] = lambda rows: rows) -> tuple[list[Event], list[FileProblem]]:
+    """The file's events (rows made into data, `group`ed where several rows make one event), and
+    a problem for each row (or the whole file) that cannot be one, in row order."""
     try:
         header, rows = read_table(path.name, path.read_bytes())
     except RowError as e:
         return [], [FileProblem(path.name, 1, f"{e.code}: {e.message}")]
     fields = [aliases.get(h, h) for h in header]
-    events, problems = [], []
+    datas, problems = [], []
     for n, row in enumerate(rows, start=2):
         try:
-            events.append(model.model_validate(_row_data(fields, row)))
+            datas.append((n, row_data(fields, row)))
         except RowError as e:
             problems.append(FileProblem(path.name, n, f"{e.code}: {e.message}"))
+    events = []
+    for n, data in group(datas):
+        try:
+            events.append(model.model_validate(data))
         except ValidationError as e:
             problems.append(FileProblem(path.name, n, "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}"
                                                               for x in e.errors())))
-    return events, problems
+    return events, sorted(problems, key=lambda p: p.row)
+
+
+def read_registry_file(path: Path) -> tuple[list[Event], list[FileProblem]]:
+    return read_events(path, *FILES[path.stem], _row_data)
 
 
 def _row_data(fields: list[str], row: list[str]) -> dict:
@@ -79,11 +92,16 @@ def _row_data(fields: list[str], row: list[str]) -> dict:
     return data
 
 
+def ordered_paths(input_dir: Path, order: list[str]) -> list[Path]:
+    """The .csv / .xlsx files of `input_dir` named in `order`, in that order."""
+    found = {p.stem: p for p in input_dir.iterdir() if p.suffix.lower() in (".csv", ".xlsx")}
+    return [found[name] for name in order if name in found]
+
+
 def registry_paths(input_dir: Path) -> list[Path]:
     """Registry and fund files in the order they must be published: funds, files, then the rest."""
-    order = ["funds", "hardship_files", "hardship_closures", "authorizations", "warmth_visits", "gig_workers"]
-    found = {p.stem: p for p in input_dir.iterdir() if p.suffix.lower() in (".csv", ".xlsx") and p.stem in FILES}
-    return [found[name] for name in order if name in found]
+    return ordered_paths(input_dir, ["funds", "hardship_files", "hardship_closures", "authorizations",
+                                     "warmth_visits", "gig_workers"])
 
 
 def application_paths(input_dir: Path) -> list[Path]:
