@@ -83,9 +83,10 @@ class Staff:
     def __init__(self, http: StaffHttp) -> None:
         self.http = http
 
-    async def post(self, org: str, path: str, body: dict, patience: float = 30.0) -> Answer:
+    async def post(self, org: str, path: str, body: dict, patience: float = 120.0) -> Answer:
         """As staff do: an act refused with 409 because intake's view has not caught up with the
-        review yet is tried again a moment later."""
+        review yet is tried again a moment later (for up to two minutes: after a broker restart
+        intake's consumers take a while to rejoin)."""
         deadline = time.monotonic() + patience
         while True:
             response = await self.http.post(org, path, body)
