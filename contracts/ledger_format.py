@@ -15,6 +15,13 @@ import orjson
 
 GENESIS_HASH = "0" * 64
 LEDGER_SOURCE = "/jinqiu/disbursement"
+GUARDED_PREFIXES = ("fund:", "recipient:", "clawback:")
+"""Accounts that may never be overdrawn at any point of the chain. The others (budget:, donor:,
+bank:settled) stand for money outside the ledger and may go below zero."""
+
+
+def guarded(account: str) -> bool:
+    return account.startswith(GUARDED_PREFIXES)
 
 
 def canonical_json(data: dict[str, Any]) -> str:

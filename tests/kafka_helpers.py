@@ -69,6 +69,12 @@ async def read_topic(settings: Settings, topic: Topic, idle: float = 1.5) -> lis
         await consumer.stop()
 
 
+async def ledger_chained(db) -> None:
+    """Until the sequencer has chained every committed posting: the ledger's entries are then
+    final (the accounts' balances already were, from the postings)."""
+    await eventually(lambda: db.fetchval("SELECT count(*) FROM disbursement.ledger_postings"), lambda n: n == 0)
+
+
 async def eventually(probe: Callable[[], Awaitable[Any]], expect: Callable[[Any], bool], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import orjson
 
-from contracts.ledger_format import GENESIS_HASH, entry_hash
+from contracts.ledger_format import GENESIS_HASH, entry_hash, guarded
 from services.audit.rederive import Intent, check
 from services.shared.policy import Policy
 
@@ -101,7 +101,7 @@ class _Replay:
             balances, debit = report.balances, data["debit_account"]
             balances[debit] -= amount
             balances[data["credit_account"]] += amount
-            if balances[debit] < 0 and debit.startswith(("fund:", "recipient:", "clawback:")):
+            if balances[debit] < 0 and guarded(debit):
                 self.fail(n, f"{debit} overdrawn by {-balances[debit]} fen")
         if data["kind"] in _CHECKED_KINDS or data["reverses"] is not None:
             self._check_grants(n, data)

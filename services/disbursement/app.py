@@ -8,6 +8,7 @@ from contracts.funds import DonationReceived, FundAllocated
 from contracts.ledger import BankCardCorrected, GrantRepaid, PaymentFailed, PaymentSettled
 from contracts.topics import DECISIONS, FUNDS, PAYMENTS
 from services.disbursement import handlers
+from services.disbursement.sequencer import LedgerSequencer
 from services.shared.consumer import Many
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
@@ -35,4 +36,5 @@ def create_service(settings: Settings) -> ServiceRuntime:
                 },
             ),
         ),
+        leaders=(lambda runtime: LedgerSequencer(runtime.pool, runtime.authority.seal),),
     )

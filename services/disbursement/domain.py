@@ -4,7 +4,7 @@ fold of its stream. Pure: no I/O."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from contracts.applications import ApplicationVerified, GrantRevoked
@@ -80,8 +80,25 @@ def candidate_funds(
     return list(dict.fromkeys(candidates))
 
 
-def choose_fund(candidates: Iterable[str], balances: Mapping[str, int], amount_fen: int) -> str | None:
-    return next((a for a in candidates if balances.get(a, 0) >= amount_fen), None)
+def allot(wants: Sequence[tuple[Sequence[str], int]], known: Mapping[str, int]) -> tuple[list[str | None], set[str]]:
+    """Each payment's fund, in order (candidates, amount): the first candidate that can afford
+    it, as far as balances are `known`. A payment that reaches a candidate not known yet stays
+    unpaid here and that candidate is returned to be read (under its lock) before asking again:
+    funds are locked only as far down the order as payments reach (a county's own fund, seldom
+    its city's), so instances paying different counties do not wait for each other."""
+    left, choices, unknown = dict(known), [], set()
+    for candidates, amount in wants:
+        choice = None
+        for candidate in candidates:
+            if candidate not in left:
+                unknown.add(candidate)
+                break
+            if left[candidate] >= amount:
+                choice = candidate
+                left[candidate] -= amount
+                break
+        choices.append(choice)
+    return choices, unknown
 
 
 BUDGET_HOLDERS = {"provincial": is_province, "central": is_province, "local": lambda org: True}

@@ -17,12 +17,13 @@ from services.disbursement import ledger, payments
 from services.disbursement.domain import (
     INSUFFICIENT_FUNDS,
     SETTLED_ACCOUNT,
+    DonationIntent,
     GrantInstructed,
     Payment,
     Transfer,
     allocation_debit_account,
+    allot,
     candidate_funds,
-    choose_fund,
     clawback_account,
     fund_account,
     recipient_account,
@@ -30,20 +31,19 @@ from services.disbursement.domain import (
 from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext, Many
 from services.shared.errors import Refused
+from services.shared.eventstore import ConcurrencyError
 
 
 async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
     ctx.authority.require_scope(e.from_org, e.to_org)
     if not await first_time(ctx, f"allocation:{e.allocation_id}", e):
         return
-    await ledger.lock(ctx.conn)
     debit = allocation_debit_account(e.fund_source.value, e.from_org, e.to_org)
-    if debit.startswith("fund:"):
-        balances, _ = await ledger.balances_and_donations(ctx.conn, [debit])
-        if balances.get(debit, 0) < e.amount_fen:
-            raise Refused(INSUFFICIENT_FUNDS, f"{debit}余额不足，无法拨出{e.amount_fen}分")
     transfer = Transfer(debit, fund_account(e.fund_source.value, e.to_org), e.amount_fen, TransferKind.ALLOCATION)
-    await ledger.post(ctx.conn, [transfer], ctx.envelope, ctx.authority.seal)
+    balances = await ledger.balances(ctx.conn, [debit, transfer.credit_account])
+    if debit in balances and balances[debit] < e.amount_fen:
+        raise Refused(INSUFFICIENT_FUNDS, f"{debit}余额不足，无法拨出{e.amount_fen}分")
+    await ledger.post(ctx.conn, [transfer], ctx.envelope)
     await pay_waiting(ctx)
 
 
@@ -56,29 +56,32 @@ async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None
         "VALUES ($1, $2, $3, $4, $5)",
         e.donation_id, account, list(e.intent.org_codes), list(e.intent.stages), e.intent.per_student_cap_fen,
     )
-    await ledger.lock(ctx.conn)
     await ledger.post(ctx.conn, [Transfer(f"donor:{e.donation_id}", account, e.amount_fen, TransferKind.DONATION)],
-                      ctx.envelope, ctx.authority.seal)
+                      ctx.envelope)
     await pay_waiting(ctx)
 
 
 async def pay(changes: list[payments.Change]) -> None:
     """Grant each payment from the first fund that can afford it, in order, or leave it waiting
-    for funds. One balance read, one ledger append, one save for the whole run; the caller holds
-    the ledger lock."""
+    for funds. Decided on balances read without locks, as far down each payment's order as
+    needed (`allot`); then, last before the posting, the funds read are locked and the decision
+    must come out the same on them, or the batch is decided again (ConcurrencyError). So a fund
+    row is locked only for the posting and the commit, and instances paying from the same funds
+    overlap everywhere else. One posting and one save for the whole run."""
     conn = changes[0][0].conn
-    own = {a for _, _, p, _ in changes for a in candidate_funds(
-        p.approval.fund_sources, p.approval.org_code, p.approval.stage.value, p.approval.amount_fen, [])}
-    balances, donations = await ledger.balances_and_donations(conn, own)
+    donations = await ledger.donation_intents(conn)
+    wants = [(_candidates(p, donations), p.approval.amount_fen) for _, _, p, _ in changes]
+    known = await ledger.peek(conn, {candidates[0] for candidates, _ in wants if candidates})
+    funds, unknown = allot(wants, known)
+    while unknown:
+        known |= await ledger.peek(conn, unknown)
+        funds, unknown = allot(wants, known)
     grants, saved = [], []
-    for ctx, stored, p, events in changes:
+    for (ctx, stored, p, events), fund in zip(changes, funds, strict=True):
         a = p.approval
-        fund = choose_fund(candidate_funds(a.fund_sources, a.org_code, a.stage.value, a.amount_fen, donations),
-                           balances, a.amount_fen)
         if fund is None:
             saved.append((ctx, stored, p, events))
             continue
-        balances[fund] -= a.amount_fen
         grant = Transfer(fund, recipient_account(p.application_id), a.amount_fen, p.kind,
                          application_id=p.application_id)
         grants.append((grant, ctx.envelope))
@@ -87,9 +90,16 @@ async def pay(changes: list[payments.Change]) -> None:
         request = PaymentRequested(application_id=p.application_id, transfer_id=grant.transfer_id,
                                    amount_fen=a.amount_fen, bank_card=p.bank_card)
         saved.append((ctx, stored, p.apply(instructed).apply(request), [*events, instructed, request]))
-    if grants:
-        await ledger.post_caused(conn, grants, changes[0][0].authority.seal)
     await payments.save(saved)
+    if allot(wants, await ledger.balances(conn, known)) != (funds, set()):
+        raise ConcurrencyError("另一实例同时动用了这些资金，本批重新决定 (funds_changed)")
+    if grants:
+        await ledger.post_caused(conn, grants)
+
+
+def _candidates(p: Payment, donations: list[DonationIntent]) -> list[str]:
+    a = p.approval
+    return candidate_funds(a.fund_sources, a.org_code, a.stage.value, a.amount_fen, donations)
 
 
 async def on_applications_verified(items: list[tuple[HandlerContext, ApplicationVerified]]) -> None:
@@ -102,7 +112,6 @@ async def on_applications_verified(items: list[tuple[HandlerContext, Application
     if known or len(set(ids)) < len(ids):
         raise Refused("already_approved_for_payment", f"申请{sorted(known) or ids}已批准付款，不重复付款")
     if payable:
-        await ledger.lock(payable[0][0].conn)
         await pay([(ctx, 0, Payment.fold([e]), [e]) for ctx, e in payable])
 
 
@@ -111,7 +120,6 @@ async def on_subsidy_approved(ctx: HandlerContext, e: SubsidyApproved) -> None:
     assistance fund (or its city's), or it waits for funds."""
     if not await first_time(ctx, f"subsidy:{e.subsidy_id}", e):
         return
-    await ledger.lock(ctx.conn)
     await pay([(ctx, 0, Payment.fold([e]), [e])])
 
 
@@ -133,7 +141,6 @@ async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed) -> P
     recorded); any other answer is refused."""
     if not await first_time(ctx, f"bank_result:{e.transfer_id}", e):
         return None
-    await ledger.lock(ctx.conn)
     payment = await _payment(ctx, e.application_id)
     if payment is None:
         raise Refused("unexpected_bank_result", f"{e.application_id}/{e.transfer_id}没有待银行回复的付款")
@@ -142,13 +149,12 @@ async def _answered(ctx: HandlerContext, e: PaymentSettled | PaymentFailed) -> P
 
 
 async def _settled(items: list[tuple[HandlerContext, PaymentSettled]]) -> None:
-    """The bank's settlements of a run at once: one lock, one load, one ledger append and one
-    save for the run (the busiest answer of the season: one at a time, five round trips each)."""
+    """The bank's settlements of a run at once: one load, one posting and one save for the run
+    (the busiest answer of the season: one at a time, five round trips each)."""
     fresh = [(ctx, e) for ctx, e in items if await first_time(ctx, f"bank_result:{e.transfer_id}", e)]
     if not fresh:
         return
     conn = fresh[0][0].conn
-    await ledger.lock(conn)
     loaded = await payments.load(conn, [e.application_id for _, e in fresh])
     caused, saved = [], []
     for ctx, e in fresh:
@@ -162,7 +168,7 @@ async def _settled(items: list[tuple[HandlerContext, PaymentSettled]]) -> None:
             caused.append((_revocation(payment), ctx.envelope))
         loaded[e.application_id] = payment.apply(e)
         saved.append((ctx, payment.version, loaded[e.application_id], [e]))
-    await ledger.post_caused(conn, caused, fresh[0][0].authority.seal)
+    await ledger.post_caused(conn, caused)
     await payments.save(saved)
 
 
@@ -176,7 +182,7 @@ async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
         return
     reversal = Transfer(recipient_account(e.application_id), payment.fund_account, payment.approval.amount_fen,
                         TransferKind.REVERSAL, application_id=e.application_id, reverses=e.transfer_id)
-    await ledger.post(ctx.conn, [reversal], ctx.envelope, ctx.authority.seal)
+    await ledger.post(ctx.conn, [reversal], ctx.envelope)
     await payments.save([(ctx, payment.version, payment.apply(e), [e])])
     await pay_waiting(ctx)
 
@@ -193,12 +199,11 @@ async def on_grant_revoked(ctx: HandlerContext, e: GrantRevoked) -> None:
     """Withdraw a grant after an upheld complaint, wherever its payment stands: unpaid or refused
     by the bank → revoked; at the bank → revoked when the bank answers; settled → a correcting
     revocation entry. A grant never approved for payment (nothing to pay) has nothing to undo."""
-    await ledger.lock(ctx.conn)
     payment = await _payment(ctx, e.application_id)
     if payment is None or payment.status == "revoked":
         return
     if payment.status == "settled":
-        await ledger.post(ctx.conn, [_revocation(payment)], ctx.envelope, ctx.authority.seal)
+        await ledger.post(ctx.conn, [_revocation(payment)], ctx.envelope)
     await payments.save([(ctx, payment.version, payment.apply(e), [e])])
 
 
@@ -207,23 +212,21 @@ async def on_grant_repaid(ctx: HandlerContext, e: GrantRepaid) -> None:
     most what is still owed; the fund can then pay what waits."""
     if not await first_time(ctx, f"repayment:{e.repayment_id}", e):
         return
-    await ledger.lock(ctx.conn)
     payment = await _payment(ctx, e.application_id)
     owed_account = clawback_account(e.application_id)
-    balances, _ = await ledger.balances_and_donations(ctx.conn, [owed_account])
+    balances = await ledger.balances(ctx.conn, [owed_account])
     owed = balances.get(owed_account, 0)
     if payment is None or payment.status != "revoked" or e.amount_fen > owed:
         raise Refused("repayment_exceeds_debt", f"申请{e.application_id}尚欠{owed}分，不能登记还款{e.amount_fen}分")
     repayment = Transfer(owed_account, payment.fund_account, e.amount_fen, TransferKind.REPAYMENT,
                          application_id=e.application_id)
-    await ledger.post(ctx.conn, [repayment], ctx.envelope, ctx.authority.seal)
+    await ledger.post(ctx.conn, [repayment], ctx.envelope)
     await payments.save([(ctx, payment.version, payment.apply(e), [e])])
     await pay_waiting(ctx)
 
 
 async def on_bank_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:
     """A refused payment is issued again, from whichever fund can pay it now, to the new card."""
-    await ledger.lock(ctx.conn)
     payment = await _payment(ctx, e.application_id)
     if payment is None:
         raise Refused("wrong_state", f"申请{e.application_id}没有被银行退回的付款，无需更正银行卡")

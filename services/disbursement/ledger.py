@@ -1,107 +1,88 @@
-"""The ledger writer: holds the head lock, chains hashes, updates totals, publishes each entry.
+"""Posting to the ledger, from any number of disbursement instances at once.
 
-The lock on the single `ledger_head` row is held until the transaction commits, so sequence
-numbers are gap-free in commit order and balances read under it cannot go stale, whatever the
-number of disbursement instances.
+A posting locks the rows of the guarded accounts it touches (funds, recipients, clawbacks; in
+sorted order, so two postings never deadlock over them), reads their balances under that lock,
+then records its transfers in `ledger_postings` and moves those accounts' totals; the locks hold
+until the caller's transaction commits. Postings that touch no common guarded account run in
+parallel. The sequencer (`sequencer.py`) then chains committed postings in posting-id order: for
+every guarded account that is the order its postings committed in, so the chain replays without
+an overdraft, whatever the number of instances.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable
 
 import asyncpg
 
 from contracts.envelope import Envelope
 from contracts.ledger import LedgerTransferPosted
-from contracts.ledger_format import LEDGER_SOURCE, seal, timestamp
+from contracts.ledger_format import LEDGER_SOURCE, guarded, timestamp
 from services.disbursement.domain import DonationIntent, Transfer
 from services.shared import outbox
 
-Signer = Callable[[Envelope], Envelope]
-
-_APPEND = """
-    WITH entries AS (
-        INSERT INTO ledger_entries (sequence, transfer_id, event_id, debit_account, credit_account, amount_fen,
-                                    application_id, kind, reverses, prev_hash, hash, recorded_at)
-        SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[],
-                             $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::timestamptz[])
-    ), relayed AS (
-        INSERT INTO outbox (topic, key, payload, headers)
-        SELECT $13, k, p, $16::jsonb FROM unnest($14::text[], $15::bytea[]) AS o(k, p)
-    ), opened AS (
-        INSERT INTO accounts (account) SELECT DISTINCT unnest($4::text[] || $5::text[]) ON CONFLICT DO NOTHING
+_POST = """
+    WITH posted AS (
+        INSERT INTO ledger_postings (transfer_id, debit_account, credit_account, amount_fen, application_id, kind,
+                                     reverses, cause_id, orgcode, correlationid, headers)
+        SELECT *, $11::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                                        $7::uuid[], $8::text[], $9::text[], $10::text[])
     )
-    UPDATE ledger_head SET sequence = $17, hash = $18
-"""
-_TOTALS = """
     UPDATE accounts a SET credits_fen = a.credits_fen + t.credits, debits_fen = a.debits_fen + t.debits
     FROM (SELECT account, sum(credit) AS credits, sum(debit) AS debits
-          FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(account, credit, debit)
+          FROM unnest($12::text[], $13::bigint[], $14::bigint[]) AS u(account, credit, debit)
           GROUP BY account) t
     WHERE a.account = t.account
 """
 
 
-async def lock(conn: asyncpg.Connection) -> None:
-    await conn.execute("SELECT 1 FROM ledger_head FOR UPDATE")
+async def balances(conn: asyncpg.Connection, accounts: Iterable[str]) -> dict[str, int]:
+    """Locks the guarded `accounts` until the transaction ends (opening those not seen before)
+    and returns their balances. Outside accounts are neither locked nor returned."""
+    wanted = sorted({a for a in accounts if guarded(a)})
+    if not wanted:
+        return {}
+    await conn.execute("INSERT INTO accounts (account) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", wanted)
+    rows = await conn.fetch("SELECT account, credits_fen - debits_fen AS balance FROM accounts "
+                            "WHERE account = ANY($1) ORDER BY account FOR UPDATE", wanted)
+    return {r["account"]: r["balance"] for r in rows}
 
 
-async def balances_and_donations(conn: asyncpg.Connection,
-                                 accounts: Iterable[str]) -> tuple[dict[str, int], list[DonationIntent]]:
-    """Balances of `accounts` and of every donation fund, with the donors' intents (call under the lock)."""
-    rows = await conn.fetch(
-        "SELECT a.account, a.credits_fen - a.debits_fen AS balance, d.org_codes, d.stages, d.per_student_cap_fen "
-        "FROM accounts a LEFT JOIN donations d ON d.account = a.account "
-        "WHERE a.account = ANY($1) OR d.account IS NOT NULL ORDER BY a.account",
-        list(accounts),
-    )
-    donations = [DonationIntent(r["account"], tuple(r["org_codes"]), tuple(r["stages"]), r["per_student_cap_fen"])
-                 for r in rows if r["org_codes"] is not None]
-    return {r["account"]: r["balance"] for r in rows}, donations
+async def peek(conn: asyncpg.Connection, accounts: Iterable[str]) -> dict[str, int]:
+    """Balances of the guarded `accounts` as committed now, without locking (0 for one not
+    opened yet): to decide on, then check under `balances` just before posting."""
+    wanted = sorted({a for a in accounts if guarded(a)})
+    rows = await conn.fetch("SELECT account, credits_fen - debits_fen AS balance FROM accounts "
+                            "WHERE account = ANY($1)", wanted)
+    return {**dict.fromkeys(wanted, 0), **{r["account"]: r["balance"] for r in rows}}
 
 
-async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envelope, sign: Signer) -> None:
-    """Append `transfers`, all caused by one event (caller holds the lock)."""
-    await post_caused(conn, [(t, cause) for t in transfers], sign)
+async def donation_intents(conn: asyncpg.Connection) -> list[DonationIntent]:
+    """Every donation fund with its donor's intent (intents never change once recorded)."""
+    rows = await conn.fetch("SELECT account, org_codes, stages, per_student_cap_fen FROM donations ORDER BY account")
+    return [DonationIntent(r["account"], tuple(r["org_codes"]), tuple(r["stages"]), r["per_student_cap_fen"])
+            for r in rows]
 
 
-async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Envelope]], sign: Signer) -> None:
-    """Append each transfer with the event that caused it (caller holds the lock), and queue
-    their LedgerTransferPosted events, signed by `sign`: three statements however many transfers."""
+async def post(conn: asyncpg.Connection, transfers: list[Transfer], cause: Envelope) -> None:
+    """Post `transfers`, all caused by one event."""
+    await post_caused(conn, [(t, cause) for t in transfers])
+
+
+async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Envelope]]) -> None:
+    """Post each transfer with the event that caused it: the guarded accounts locked first (a
+    no-op where this transaction already holds them), then one statement for the postings and
+    the guarded accounts' totals. Outside accounts' totals move when the postings are chained."""
     transfers = [t for t, _ in caused]
-    head = await conn.fetchrow("SELECT sequence, hash FROM ledger_head")
-    sequence, prev_hash = head["sequence"], head["hash"]
-    now = datetime.now(UTC)
-    entries, keys, payloads = [], [], []
-    for t, cause in caused:
-        sequence += 1
-        data = seal({
-            "sequence": sequence, "transfer_id": t.transfer_id, "debit_account": t.debit_account,
-            "credit_account": t.credit_account, "amount_fen": t.amount_fen,
-            "application_id": t.application_id, "kind": t.kind.value, "reverses": t.reverses,
-            "prev_hash": prev_hash, "recorded_at": timestamp(now),
-        })
-        event = LedgerTransferPosted.model_validate(data)
-        envelope = event.to_envelope(
-            source=LEDGER_SOURCE, subject=t.application_id or t.credit_account,
-            orgcode=cause.orgcode, correlationid=cause.correlationid, causationid=cause.id,
-        ).model_copy(update={"time": now})
-        envelope = sign(envelope)
-        entries.append((sequence, t.transfer_id, envelope.id, t.debit_account, t.credit_account, t.amount_fen,
-                        t.application_id, t.kind.value, t.reverses, prev_hash, data["hash"], now))
-        keys.append(t.application_id or t.credit_account)
-        payloads.append(envelope.to_bytes())
-        prev_hash = data["hash"]
-    columns = [list(c) for c in zip(*entries, strict=True)]
-    await conn.execute(_APPEND, *columns, LedgerTransferPosted.TOPIC.name, keys, payloads,
-                       outbox.headers_now(), sequence, prev_hash)
-    await conn.execute(
-        _TOTALS,
-        [t.credit_account for t in transfers] + [t.debit_account for t in transfers],
-        [t.amount_fen for t in transfers] + [0] * len(transfers),
-        [0] * len(transfers) + [t.amount_fen for t in transfers],
-    )
+    await balances(conn, [a for t in transfers for a in (t.debit_account, t.credit_account)])
+    postings = [(t.transfer_id, t.debit_account, t.credit_account, t.amount_fen, t.application_id, t.kind.value,
+                 t.reverses, cause.id, cause.orgcode, cause.correlationid) for t, cause in caused]
+    credited = [t for t in transfers if guarded(t.credit_account)]
+    debited = [t for t in transfers if guarded(t.debit_account)]
+    await conn.execute(_POST, *(list(c) for c in zip(*postings, strict=True)), outbox.headers_now(),
+                       [t.credit_account for t in credited] + [t.debit_account for t in debited],
+                       [t.amount_fen for t in credited] + [0] * len(debited),
+                       [0] * len(credited) + [t.amount_fen for t in debited])
 
 
 def export_line(row: asyncpg.Record) -> Envelope:

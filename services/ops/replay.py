@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from contracts.applications import ApplicationRejected, ApplicationVerified, GrantRevoked
-from contracts.ledger_format import canonical_json
+from contracts.ledger_format import canonical_json, guarded
 from contracts.registry import decode_data
 from services.disbursement import payments
 from services.disbursement.domain import Payment
@@ -109,12 +109,17 @@ async def replay_employment(conn: asyncpg.Connection, write: bool = False) -> li
 
 async def replay_disbursement(conn: asyncpg.Connection, write: bool = False) -> list[Comparison]:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in await conn.fetch("SELECT debit_account, credit_account, amount_fen FROM disbursement.ledger_entries "
-                                "ORDER BY sequence"):
-        totals[row["credit_account"]][0] += row["amount_fen"]
-        totals[row["debit_account"]][1] += row["amount_fen"]
+    # the chain, and postings not chained yet (they have moved their guarded accounts only)
+    for row in await conn.fetch("SELECT debit_account, credit_account, amount_fen, true AS chained "
+                                "FROM disbursement.ledger_entries UNION ALL SELECT debit_account, credit_account, "
+                                "amount_fen, false FROM disbursement.ledger_postings"):
+        if row["chained"] or guarded(row["credit_account"]):
+            totals[row["credit_account"]][0] += row["amount_fen"]
+        if row["chained"] or guarded(row["debit_account"]):
+            totals[row["debit_account"]][1] += row["amount_fen"]
     accounts = [{"account": a, "credits_fen": c, "debits_fen": d} for a, (c, d) in totals.items()]
-    live = [dict(r) for r in await conn.fetch("SELECT account, credits_fen, debits_fen FROM disbursement.accounts")]
+    live = [dict(r) for r in await conn.fetch("SELECT account, credits_fen, debits_fen FROM disbursement.accounts "
+                                              "WHERE credits_fen <> 0 OR debits_fen <> 0")]  # not just opened
     rebuilt = [Payment.fold(s).projection() for s in await _streams(conn, "disbursement", "payment-",
                                                                      payments.decode_stored)]
     live_payments = [{**dict(r), "grant_transfer_id": str(r["grant_transfer_id"]) if r["grant_transfer_id"] else None}

@@ -95,10 +95,11 @@ async def write_donations(conn: asyncpg.Connection, path: Path) -> int:
 
 async def intake_caught_up(conn: asyncpg.Connection, timeout: float = 60) -> None:
     """Reports come from intake's projections of events: wait until intake has followed the whole
-    ledger, every decision and every graduate file."""
+    ledger (every posting chained), every decision and every graduate file."""
     deadline = time.monotonic() + timeout
     while not await conn.fetchval("""
         SELECT (SELECT coalesce(max(sequence), 0) FROM intake.ledger_view) = (SELECT sequence FROM disbursement.ledger_head)
+           AND NOT EXISTS (SELECT 1 FROM disbursement.ledger_postings)
            AND (SELECT count(*) FROM intake.applications WHERE status <> 'submitted')
                >= (SELECT count(*) FROM verification.reviews)
            AND (SELECT coalesce(sum(jsonb_array_length(history)), 0) FROM intake.graduates_view)

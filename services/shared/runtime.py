@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -21,6 +21,7 @@ from services.shared.authority import Authority
 from services.shared.consumer import Handler, Many, subscribe
 from services.shared.db import create_pool, migrate
 from services.shared.kafka import ensure_topics, faststream_security, group_lag, make_producer
+from services.shared.leader import LeaderLoop
 from services.shared.outbox import OutboxRelay
 from services.shared.settings import Settings
 
@@ -44,11 +45,14 @@ class ServiceRuntime:
     package: str
     settings: Settings
     subscriptions: tuple[Subscription, ...]
+    leaders: tuple[Callable[[ServiceRuntime], LeaderLoop], ...] = ()
+    """Tasks one instance at a time runs besides the outbox relay (disbursement: the sequencer)."""
     authority: Authority | None = None
     pool: asyncpg.Pool | None = None
     broker: KafkaBroker | None = None
     relay: OutboxRelay | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _leaders: list[LeaderLoop] = field(default_factory=list)
     _producer: object | None = None
 
     @property
@@ -71,6 +75,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.pool, self.name, self._producer, s.namespace,
                                  recreate_topics=lambda: ensure_topics(s, self.name, self.topics))
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self._leaders = [make(self) for make in self.leaders]
+        self._tasks += [asyncio.create_task(leader.run(), name=f"{self.name}-{leader.lock_name}")
+                        for leader in self._leaders]
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, logger=structlog.get_logger(f"{self.name}.broker"),
                                   security=faststream_security(s, self.name),
                                   middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=self.name)])
@@ -88,9 +95,12 @@ class ServiceRuntime:
         return {g: (await group_lag(self.settings, g, topics, self.name)).lag for g, topics in groups}
 
     async def stop(self) -> None:
-        """Consumers first, then what the outbox still holds is published, then the rest."""
+        """Consumers first, then the leaders' and the outbox's work is finished, then the rest."""
         if self.broker:
             await self.broker.stop()
+        if self.pool:
+            for leader in self._leaders:
+                await leader.drain()
         if self.relay and self.pool:
             await self.relay.drain()
         for task in self._tasks:

@@ -27,7 +27,7 @@ from tests.factories import application, bank_card, form, id_number, worker_id
 from tests.integration.services import running
 from tests.integration.test_disbursement import allocation
 from tests.integration.test_verification import tick
-from tests.kafka_helpers import as_union, eventually, publish_events
+from tests.kafka_helpers import as_union, eventually, ledger_chained, publish_events
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path("out/screenshots")
@@ -169,6 +169,7 @@ async def test_sign_in_file_review_notice_object_and_funds(settings, db):
         await eventually(lambda: _status(city, url, first), lambda s: s == "已发放")
 
         # 资金: the page's balances are the ledger's
+        await ledger_chained(db)
         await eventually(lambda: db.fetchval("SELECT count(*) FROM intake.ledger_view"), lambda n: n >= 3)
         await city.goto(f"{url}/funds")
         await shot(city, "06-funds")

@@ -15,7 +15,7 @@ from tests.integration.services import running
 from tests.integration.test_authority_and_review import client_for
 from tests.integration.test_disbursement import allocation, payment_statuses
 from tests.integration.test_verification import registry_for, reviews, tick
-from tests.kafka_helpers import as_union, eventually, publish_events
+from tests.kafka_helpers import as_union, eventually, ledger_chained, publish_events
 
 COUNTY, CITY = auth("341602"), auth("341600")
 
@@ -114,6 +114,7 @@ async def test_an_upheld_appeal_reviews_again_and_an_upheld_complaint_revokes_th
                                 paid.application_id))
     assert balances[f"clawback:{paid.application_id}"] == 0  # owed back, then repaid into the fund
     assert balances[f"recipient:{at_bank.application_id}"] == 0  # reversed into the fund, not re-issued
+    await ledger_chained(db)
     await write_ledger(db, tmp_path / "ledger.jsonl")
     report = verify_lines((tmp_path / "ledger.jsonl").read_text().splitlines())
     assert report.passed, report.violations

@@ -16,7 +16,7 @@ from services.audit.verify import verify_lines
 from services.reports.outputs import write_ledger
 from tests.factories import bank_card
 from tests.integration.services import running
-from tests.kafka_helpers import as_union, eventually, publish_events, read_topic
+from tests.kafka_helpers import as_union, eventually, ledger_chained, publish_events, read_topic
 
 
 def verified(i: int, amount: int = 200_000) -> ApplicationVerified:
@@ -45,6 +45,7 @@ async def test_two_instances_paying_at_once_never_overdraw_a_fund(settings, db, 
     assert await db.fetchval("SELECT count(*) FROM disbursement.payments WHERE reason = 'insufficient_funds'") == 10
     assert await db.fetchval("SELECT credits_fen - debits_fen FROM disbursement.accounts "
                              "WHERE account = 'fund:central:341602'") == 0
+    await ledger_chained(db)
     await write_ledger(db, tmp_path / "ledger.jsonl")
     report = verify_lines((tmp_path / "ledger.jsonl").read_text().splitlines())
     assert report.passed, report.violations
@@ -78,6 +79,7 @@ async def test_bank_results_settle_or_reverse_into_the_fund(settings, db, tmp_pa
                                       corrected_by_user="staff-341602")
         await publish_events(settings, [(corrected, as_union(corrected))])
         await eventually(lambda: payment_statuses(db), lambda s: s == {"settled": 1, "instructed": 1})
+        await ledger_chained(db)
     requests = [decode(Envelope.from_bytes(r.value)) for r in await read_topic(settings, PAYMENTS)
                 if b"payment.requested" in r.value]
     assert [r.bank_card for r in requests if r.application_id == "app-0002"] == [bank_card(2), bank_card(99)]

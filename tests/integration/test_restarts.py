@@ -210,6 +210,8 @@ async def test_a_season_completes_when_postgres_is_killed_mid_filing(endpoints, 
                     lambda: fetch_or_none(pg.url, "SELECT status FROM disbursement.payments"),
                     lambda rows: rows is not None and len(rows) == len(approved)
                     and all(r["status"] in ("settled", "awaiting_funds") for r in rows), 120)
+                await eventually(lambda: fetch_or_none(pg.url, "SELECT id FROM disbursement.ledger_postings"),
+                                 lambda rows: rows == [], 60)
                 await http.stop()
         finally:
             await asyncio.gather(bank.stop(), publishers.stop(), return_exceptions=True)

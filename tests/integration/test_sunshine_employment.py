@@ -17,7 +17,7 @@ from tests.factories import application, auth, bank_card
 from tests.integration.services import running
 from tests.integration.test_disbursement import allocation
 from tests.integration.test_verification import tick
-from tests.kafka_helpers import as_union, eventually, publish_events, read_topic
+from tests.kafka_helpers import as_union, eventually, ledger_chained, publish_events, read_topic
 
 ORIGIN, CITY, DEST, NEIGHBOUR, ELSEWHERE = "341602", "341600", "340100", "341621", "610200"
 POSTS = [{"post_id": "p1", "employer": "合肥某科技公司", "title": "测试工程师", "openings": 3},
@@ -93,6 +93,7 @@ async def test_a_graduate_handed_to_a_destination_union_recommended_placed_and_s
             hidden = await client.get(f"/v1/graduates/{gid}", headers=auth(NEIGHBOUR))
         subsidy_fen = await db.fetchval("SELECT sum(amount_fen) FROM disbursement.ledger_entries WHERE kind = 'subsidy'")
         file_row = await db.fetchrow("SELECT * FROM employment.graduates WHERE graduate_id = $1", gid)
+        await ledger_chained(db)
         await write_ledger(db, tmp_path / "ledger.jsonl")
     for response in (profiled, handed, accepted, fair, recommended, placed, subsidised):
         assert response.status_code == 201, response.text

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.disbursement.domain import DonationIntent, allocation_debit_account, candidate_funds, choose_fund
+from services.disbursement.domain import DonationIntent, allocation_debit_account, allot, candidate_funds
 from services.shared.errors import Refused
 
 DONATION = DonationIntent("fund:donation:d1", ("341623",), ("senior_secondary",), 200_000)
@@ -16,10 +16,22 @@ def test_candidates_follow_source_order_and_donor_intent():
     assert "fund:donation:d1" not in candidate_funds(["donation"], "341623", "senior_secondary", 250_000, [DONATION])
 
 
-def test_choose_fund_never_picks_a_fund_that_cannot_afford_the_grant():
+def test_allot_never_picks_a_fund_that_cannot_afford_the_grant():
     balances = {"fund:central:341623": 100_000, "fund:central:341600": 300_000}
-    assert choose_fund(["fund:central:341623", "fund:central:341600"], balances, 200_000) == "fund:central:341600"
-    assert choose_fund(["fund:central:341623"], balances, 200_000) is None
+    assert allot([(["fund:central:341623", "fund:central:341600"], 200_000)], balances) == (
+        ["fund:central:341600"], set())
+    assert allot([(["fund:central:341623"], 200_000)], balances) == ([None], set())
+
+
+def test_allot_reads_funds_only_as_far_down_the_order_as_payments_reach():
+    wants = [(["county", "city"], 300), (["county", "city"], 300), (["other", "city"], 100)]
+    assert allot(wants, {"county": 1000, "other": 100}) == (["county", "county", "other"], set())  # city never read
+    # the county's own fund runs out at the second payment: the city's is needed to decide it
+    assert allot(wants, {"county": 500, "other": 100}) == (["county", None, "other"], {"city"})
+    assert allot(wants, {"county": 500, "other": 100, "city": 300}) == (["county", "city", "other"], set())
+    # earlier payments come first: the third is left waiting once the city's fund is spent
+    assert allot([*wants, (["other", "city"], 100)], {"county": 0, "city": 600, "other": 100}) == (
+        ["city", "city", "other", None], set())
 
 
 def test_money_enters_at_the_province_or_a_union_funding_itself():

@@ -11,8 +11,8 @@ from services.disbursement.domain import (
     GrantInstructed,
     Payment,
     allocation_debit_account,
+    allot,
     candidate_funds,
-    choose_fund,
 )
 from services.employment.domain import Graduate
 from services.shared.errors import Refused
@@ -73,9 +73,10 @@ def test_bank_answers_and_corrections_are_refused_out_of_turn():
 
 
 def test_fund_choice_at_its_edges():
-    assert choose_fund(["f1", "f2"], {"f1": 199_999, "f2": 200_000}, 200_000) == "f2"  # exactly enough is enough
-    assert choose_fund(["missing", "f2"], {"f2": 1}, 1) == "f2"  # an account never credited has nothing
-    assert choose_fund(["missing"], {}, 1) is None
+    assert allot([(["f1", "f2"], 200_000)], {"f1": 199_999, "f2": 200_000}) == (["f2"], set())  # exactly enough
+    assert allot([(["opened", "f2"], 1)], {"opened": 0, "f2": 1}) == (["f2"], set())  # opened, never credited
+    assert allot([(["opened"], 1)], {"opened": 0}) == ([None], set())
+    assert allot([([], 1)], {}) == ([None], set())  # no source allowed: it waits
     capped = DonationIntent("fund:donation:d", (), (), 200_000)
     assert capped.allows("341602", "primary", 200_000) and not capped.allows("341602", "primary", 200_001)
     assert candidate_funds(["central", "provincial"], "341602", "primary", 1, []) == [
