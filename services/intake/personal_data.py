@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -23,11 +24,32 @@ _ID_PROBLEMS = {
 
 
 def valid_id_number(value: str) -> str:
+    """stdnum's checks, in its order (length, digits, check digit, birth date, birth place); the
+    birth place (a search of stdnum's region table, a tenth of intake's work per filing) is
+    looked up once per region and birth year: thousands of applicants share a county."""
     try:
-        return ric.validate(value.strip().upper())
+        number = ric.compact(value.strip().upper())
+        if len(number) != 18:
+            raise InvalidLength()
+        if not number[:-1].isdigit():
+            raise InvalidFormat()
+        if number[-1] != ric.calc_check_digit(number):
+            raise InvalidChecksum()
+        if not _region_existed(number[:6], ric.get_birth_date(number).year):
+            raise InvalidComponent()
+        return number
     except StdnumError as exc:
         why = _ID_PROBLEMS.get(type(exc), "格式错误")
         raise PydanticCustomError("invalid_id_number", "居民身份证号码无效：{why}", {"why": why}) from None
+
+
+@functools.lru_cache(maxsize=65536)
+def _region_existed(region: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{region}{year}01010000")
+        return True
+    except StdnumError:
+        return False
 
 
 def valid_bank_card(value: str) -> str:

@@ -1,9 +1,15 @@
 """Intake refuses bad personal data with stable codes and Chinese messages; ids are idempotent."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 
 from services.intake.domain import ApplicationForm, application_id_for
+from services.intake.personal_data import _ID_PROBLEMS, valid_id_number
 from tests.factories import form
 
 
@@ -34,3 +40,22 @@ def test_id_number_error_is_explained_in_chinese():
 def test_the_same_submission_maps_to_the_same_application():
     assert application_id_for("341602", "s-1") == application_id_for("341602", "s-1")
     assert application_id_for("341602", "s-1") != application_id_for("341621", "s-1")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(region=st.sampled_from(["341602", "341621", "110101", "510107", "999999", "341600", "130000"]),
+       year=st.integers(1890, 2040), month=st.integers(0, 13), day=st.integers(0, 32), serial=st.integers(0, 999),
+       check=st.sampled_from([None, *"0123456789X"]), cut=st.one_of(st.none(), st.integers(0, 17)))
+def test_the_id_number_check_agrees_with_stdnum(region, year, month, day, serial, check, cut):
+    """Ours caches stdnum's birth-place lookup per region and year: it must accept and refuse
+    exactly what `stdnum.cn.ric.validate` does, with the reason stdnum gives."""
+    body = f"{region}{year:04d}{month:02d}{day:02d}{serial:03d}"
+    number = (body + (check or ric.calc_check_digit(body + "0")))[:cut]
+    try:
+        expected = ric.validate(number)
+    except StdnumError as exc:
+        with pytest.raises(PydanticCustomError) as refused:
+            valid_id_number(number)
+        assert refused.value.context["why"] == _ID_PROBLEMS.get(type(exc), "格式错误")
+    else:
+        assert valid_id_number(number) == expected
