@@ -424,11 +424,13 @@ def cmd_status(_: argparse.Namespace) -> int:
         return 2
     services, lags, dead = asyncio.run(collect(settings))
     table = Table(title="jinqiu status")
-    for column in ("service", "events handled", "last minute", "outbox backlog", "oldest unsent (s)"):
+    for column in ("service", "events handled", "last minute", "outbox backlog", "oldest unsent (s)",
+                   "ledger postings not chained"):
         table.add_column(column, justify="left" if column == "service" else "right")
     for s in services:
         oldest = f"{s.oldest_unsent_seconds:.1f}" if s.oldest_unsent_seconds is not None else "-"
-        table.add_row(s.name, str(s.handled), str(s.handled_last_minute), str(s.outbox_backlog), oldest)
+        table.add_row(s.name, str(s.handled), str(s.handled_last_minute), str(s.outbox_backlog), oldest,
+                      "-" if s.unchained is None else str(s.unchained))
     console.print(table)
     lag_table = Table(title="consumer lag")
     lag_table.add_column("group")

@@ -91,7 +91,11 @@ async def pay(changes: list[payments.Change]) -> None:
                                    amount_fen=a.amount_fen, bank_card=p.bank_card)
         saved.append((ctx, stored, p.apply(instructed).apply(request), [*events, instructed, request]))
     await payments.save(saved)
-    if allot(wants, await ledger.balances(conn, known)) != (funds, set()):
+    locked = await ledger.balances(conn, known)
+    if None in funds:  # some wait: in turn with money arriving, and no donor's fund may have come meanwhile
+        await ledger.hold_waiting_line(conn)
+        donations_now = await ledger.donation_intents(conn)
+    if allot(wants, locked) != (funds, set()) or (None in funds and donations_now != donations):
         raise ConcurrencyError("另一实例同时动用了这些资金，本批重新决定 (funds_changed)")
     if grants:
         await ledger.post_caused(conn, grants)
@@ -125,6 +129,7 @@ async def on_subsidy_approved(ctx: HandlerContext, e: SubsidyApproved) -> None:
 
 async def pay_waiting(ctx: HandlerContext) -> None:
     """New money arrived: pay what waits for funds, by priority, then first come first served."""
+    await ledger.hold_waiting_line(ctx.conn)
     waiting = [r["application_id"] for r in await ctx.conn.fetch(
         "SELECT application_id FROM payments WHERE status = 'awaiting_funds' ORDER BY priority, requested_at")]
     if waiting:

@@ -57,6 +57,14 @@ async def peek(conn: asyncpg.Connection, accounts: Iterable[str]) -> dict[str, i
     return {**dict.fromkeys(wanted, 0), **{r["account"]: r["balance"] for r in rows}}
 
 
+async def hold_waiting_line(conn: asyncpg.Connection) -> None:
+    """Until the transaction ends: leaving a payment waiting for funds and money arriving (which
+    then pays what waits) take turns. Without it the two could pass each other (a new donor's
+    fund the run did not see, a waiting list read before the run committed) and the payment
+    would wait for the next money to arrive. Both are rare; grants that are paid never take it."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('disbursement:waiting-line'))")
+
+
 async def donation_intents(conn: asyncpg.Connection) -> list[DonationIntent]:
     """Every donation fund with its donor's intent (intents never change once recorded)."""
     rows = await conn.fetch("SELECT account, org_codes, stages, per_student_cap_fen FROM donations ORDER BY account")

@@ -22,6 +22,7 @@ class ServiceStatus:
     handled_last_minute: int
     outbox_backlog: int
     oldest_unsent_seconds: float | None
+    unchained: int | None = None  # disbursement: ledger postings the sequencer has not chained yet
 
 
 async def service_status(conn: asyncpg.Connection, name: str) -> ServiceStatus | None:
@@ -32,8 +33,11 @@ async def service_status(conn: asyncpg.Connection, name: str) -> ServiceStatus |
                (SELECT count(*) FROM "{name}".inbox WHERE handled_at > now() - interval '1 minute') AS recent,
                (SELECT count(*) FROM "{name}".outbox) AS backlog,
                (SELECT extract(epoch FROM now() - min(created_at)) FROM "{name}".outbox) AS oldest""")
+    unchained = None
+    if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{name}.ledger_postings"):
+        unchained = await conn.fetchval(f'SELECT count(*) FROM "{name}".ledger_postings')
     return ServiceStatus(name, row["handled"], row["recent"], row["backlog"],
-                         float(row["oldest"]) if row["oldest"] is not None else None)
+                         float(row["oldest"]) if row["oldest"] is not None else None, unchained)
 
 
 async def dead_letters(settings: Settings) -> int:

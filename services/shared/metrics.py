@@ -20,6 +20,8 @@ DEAD_LETTERS = Counter("jinqiu_dead_letters_total", "Events sent to the dead-let
                        ["service", "reason"])
 OUTBOX_BACKLOG = Gauge("jinqiu_outbox_backlog", "Events stored but not yet published", ["service"])
 OUTBOX_AGE = Gauge("jinqiu_outbox_oldest_seconds", "Age of the oldest unpublished event", ["service"])
+LEADER_BACKLOG = Gauge("jinqiu_leader_backlog", "Work waiting for a one-at-a-time task (the ledger sequencer: "
+                       "postings not yet chained)", ["service", "task"])
 CONSUMER_LAG = Gauge("jinqiu_consumer_lag", "Records on the broker not yet consumed by the group", ["group"])
 
 
@@ -37,11 +39,13 @@ async def sample_outbox(pool: asyncpg.Pool, service: str) -> None:
     OUTBOX_AGE.labels(service).set(float(row["age"]))
 
 
-async def sample_forever(pool: asyncpg.Pool, service: str, lag_of_groups, every: float = 10.0) -> None:
+async def sample_forever(pool: asyncpg.Pool, service: str, lag_of_groups, leaders=(), every: float = 10.0) -> None:
     """Refresh the sampled gauges until cancelled; a failed sample is skipped, never fatal."""
     while True:
         with contextlib.suppress(Exception):
             await sample_outbox(pool, service)
+            for leader in leaders:
+                LEADER_BACKLOG.labels(service, leader.lock_name.split(":")[0]).set(await leader.pending())
             for group, lag in (await lag_of_groups()).items():
                 CONSUMER_LAG.labels(group).set(lag)
         await asyncio.sleep(every)

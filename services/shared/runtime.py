@@ -87,7 +87,7 @@ class ServiceRuntime:
                       authority=self.authority)
         await self.broker.start()
         self._tasks.append(asyncio.create_task(
-            metrics.sample_forever(self.pool, self.name, self._lags), name=f"{self.name}-metrics"))
+            metrics.sample_forever(self.pool, self.name, self._lags, self._leaders), name=f"{self.name}-metrics"))
         log.info("service_started", service=self.name)
 
     async def _lags(self) -> dict[str, int]:

@@ -112,6 +112,8 @@ def test_each_service_exposes_prometheus_metrics(demo_out):
         for metric in ("jinqiu_batch_seconds_count", "jinqiu_outbox_backlog", "jinqiu_consumer_lag",
                        "faststream_received_messages_total"):
             assert metric in text, (name, metric)
+    sequencer = (demo_out / "logs" / "disbursement.metrics.txt").read_text(encoding="utf-8")
+    assert 'jinqiu_leader_backlog{service="disbursement",task="sequencer"}' in sequencer
 
 
 def _rows(path: Path) -> list[tuple]:
