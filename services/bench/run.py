@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,8 @@ SERVICES = ("intake", "verification", "disbursement", "employment")
 
 @dataclass
 class Marks:
-    """When each stage of the season was complete (monotonic seconds), and peak RSS per service."""
+    """When each stage of the season was complete (monotonic seconds), peak RSS per service, and
+    the CPU seconds each part of the system had used at the first filing and when all was paid."""
 
     first_filed: float | None = None
     filed: float | None = None
@@ -36,22 +38,52 @@ class Marks:
     decided: float | None = None
     paid: float | None = None
     peak_rss_kb: dict[str, int] = field(default_factory=dict)
+    cpu_at_first_filing: dict[str, float] = field(default_factory=dict)
+    cpu_when_paid: dict[str, float] = field(default_factory=dict)
+
+    def sample_processes(self) -> dict[str, float]:
+        rss, cpu = _processes()
+        for name, kb in rss.items():
+            self.peak_rss_kb[name] = max(kb, self.peak_rss_kb.get(name, 0))
+        return cpu
+
+    def cpu_ms_per(self, applications: int) -> dict[str, float]:
+        """CPU per application of each part, from the first filing to the last payment."""
+        return {part: (self.cpu_when_paid.get(part, 0.0) - self.cpu_at_first_filing.get(part, 0.0)) * 1000
+                / applications for part in CPU_PARTS}
 
 
-def _peak_rss() -> dict[str, int]:
-    """VmHWM (peak resident set) of each running `jinqiu service NAME` process, in kB."""
-    found = {}
+CPU_PARTS = (*SERVICES, "PostgreSQL", "Kafka", "bench harness (staff, bank, sampling)")
+
+
+def _processes() -> tuple[dict[str, int], dict[str, float]]:
+    """VmHWM (peak resident set, kB) of each running `jinqiu service NAME` process, and the CPU
+    seconds used so far by each service, by PostgreSQL (its processes, and the children that
+    have exited), by the Kafka broker and by this harness."""
+    rss: dict[str, int] = {}
+    cpu: dict[str, float] = dict.fromkeys(CPU_PARTS, 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, IndexError, ValueError):
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            comm, rest = (proc / "stat").read_text().rsplit(")", 1)
+            fields = rest.split()
+            own, children = (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
             if b"service" in cmdline and cmdline[-2:-1] and cmdline[-2].decode() in SERVICES:
                 name = cmdline[-2].decode()
+                cpu[name] += own
                 for line in (proc / "status").read_text().splitlines():
                     if line.startswith("VmHWM:"):
-                        found[name] = int(line.split()[1])
-    return found
+                        rss[name] = int(line.split()[1])
+            elif comm.endswith("(postgres"):
+                cpu["PostgreSQL"] += own + children
+            elif any(b"kafka.Kafka" in part for part in cmdline):
+                cpu["Kafka"] += own
+    times = os.times()
+    cpu[CPU_PARTS[-1]] = times.user + times.system
+    return rss, cpu
 
 
 async def _sample(database_url: str, total: int, marks: Marks) -> None:
@@ -63,12 +95,11 @@ async def _sample(database_url: str, total: int, marks: Marks) -> None:
         for tick in itertools.count():
             now = time.monotonic()
             if tick % 8 == 0:
-                for name, kb in _peak_rss().items():
-                    marks.peak_rss_kb[name] = max(kb, marks.peak_rss_kb.get(name, 0))
+                marks.sample_processes()
             with contextlib.suppress(asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
                 filed = await conn.fetchval("SELECT count(*) FROM intake.applications WHERE filed_by_org IS NOT NULL")
                 if filed and marks.first_filed is None:
-                    marks.first_filed = now
+                    marks.first_filed, marks.cpu_at_first_filing = now, marks.sample_processes()
                 if filed >= total and marks.filed is None:
                     marks.filed = now
                 p = await progress(conn)
@@ -77,11 +108,10 @@ async def _sample(database_url: str, total: int, marks: Marks) -> None:
                 if p.decided >= total and marks.decided is None:
                     marks.decided = now
                 if marks.decided and p.payments == p.payable and p.in_flight == 0 and marks.paid is None:
-                    marks.paid = now
+                    marks.paid, marks.cpu_when_paid = now, marks.sample_processes()
             await asyncio.sleep(0.25)
     finally:
-        for name, kb in _peak_rss().items():
-            marks.peak_rss_kb[name] = max(kb, marks.peak_rss_kb.get(name, 0))
+        marks.sample_processes()
         await conn.close()
 
 
@@ -121,8 +151,10 @@ async def run_bench(settings: Settings, applications: int, out: Path, console: C
     with (out / "ledger.jsonl").open("rb") as f:
         audit = verify_lines(f)
     audit_rate = Rate("jinqiu audit verify (one core)", audit.entries, time.perf_counter() - audit_started)
+    cpu_ms = marks.cpu_ms_per(total)
     _print(console, applications, total, started, marks, outcome.progress.payable, (p50, p99), audit_rate,
            audit.passed and outcome.audit.passed, [produced, consumed, single, many, copied])
+    _print_cpu(console, cpu_ms)
 
 
 def _print(console: Console, applications: int, total: int, started: float, marks: Marks, payable: int,
@@ -150,3 +182,19 @@ def _print(console: Console, applications: int, total: int, started: float, mark
     console.print(table)
     console.print("stage times run from the first filing; decided/paid include the demo's manual reviews and "
                   "the clock tick that ends public notice")
+
+
+def _print_cpu(console: Console, cpu_ms: dict[str, float]) -> None:
+    """Where the two cores went per application, from the first filing to the last payment (the
+    stages timed above), and the rate that caps on two cores."""
+    table = Table(title="CPU per application, first filing → last payment")
+    table.add_column("part")
+    table.add_column("CPU ms per application", justify="right")
+    for part, ms in cpu_ms.items():
+        table.add_row(part, f"{ms:.2f}")
+    system = sum(ms for part, ms in cpu_ms.items() if part != CPU_PARTS[-1])
+    table.add_row("the system (all but the harness)", f"{system:.2f}")
+    console.print(table)
+    console.print(f"two cores can carry at most {2000 / system:,.0f} applications/s at {system:.2f} ms each"
+                  if system else "no CPU figures (processes not found)")
+

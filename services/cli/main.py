@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import signal
 import sys
 import time
@@ -108,6 +109,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     (out / "logs").mkdir(parents=True, exist_ok=True)
+    # the services trace a share of filings, as in production (deploy/k8s); the demo traces all
+    os.environ |= {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": str(args.trace_sample)}
     with (out / "logs" / "jinqiu.jsonl").open("w", encoding="utf-8") as log_file:
         configure_logging(Settings().log_level, stream=log_file)
         with infrastructure() as endpoints:
@@ -468,6 +471,8 @@ def parser() -> argparse.ArgumentParser:
                                          "services on them: rates, ratios, latency, peak RSS, audit rate")
     bench.add_argument("--applications", type=int, default=2000)
     bench.add_argument("--out", default="out/bench")
+    bench.add_argument("--trace-sample", type=float, default=0.01,
+                       help="share of filings whose spans are recorded (default 0.01, as deploy/k8s; 1 as the demo)")
     bench.set_defaults(func=cmd_bench)
     audit = sub.add_parser("audit", help="auditor tools").add_subparsers(dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="replay a ledger.jsonl export")
