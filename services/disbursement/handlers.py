@@ -44,7 +44,7 @@ async def on_fund_allocated(ctx: HandlerContext, e: FundAllocated) -> None:
     if debit in balances and balances[debit] < e.amount_fen:
         raise Refused(INSUFFICIENT_FUNDS, f"{debit}余额不足，无法拨出{e.amount_fen}分")
     await ledger.post(ctx.conn, [transfer], ctx.envelope)
-    await pay_waiting(ctx)
+    await pay_waiting(ctx, transfer.credit_account)
 
 
 async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None:
@@ -58,7 +58,7 @@ async def on_donation_received(ctx: HandlerContext, e: DonationReceived) -> None
     )
     await ledger.post(ctx.conn, [Transfer(f"donor:{e.donation_id}", account, e.amount_fen, TransferKind.DONATION)],
                       ctx.envelope)
-    await pay_waiting(ctx)
+    await pay_waiting(ctx, account)
 
 
 async def pay(changes: list[payments.Change]) -> None:
@@ -127,14 +127,23 @@ async def on_subsidy_approved(ctx: HandlerContext, e: SubsidyApproved) -> None:
     await pay([(ctx, 0, Payment.fold([e]), [e])])
 
 
-async def pay_waiting(ctx: HandlerContext) -> None:
-    """New money arrived: pay what waits for funds, by priority, then first come first served."""
+async def pay_waiting(ctx: HandlerContext, fund: str) -> None:
+    """New money arrived in `fund`: pay what waits and may be paid from it, by priority, then
+    first come first served. Only those: with thousands waiting and a reversal now and then,
+    loading every waiting payment each time grew with the square of the season."""
     await ledger.hold_waiting_line(ctx.conn)
+    _, source, holder = fund.split(":", 2)
     waiting = [r["application_id"] for r in await ctx.conn.fetch(
-        "SELECT application_id FROM payments WHERE status = 'awaiting_funds' ORDER BY priority, requested_at")]
-    if waiting:
-        loaded = await payments.load(ctx.conn, waiting)
-        await pay([(ctx, loaded[a].version, loaded[a], []) for a in waiting])
+        "SELECT application_id FROM payments WHERE status = 'awaiting_funds' AND $1 = ANY(fund_sources) "
+        "AND ($1 = 'donation' OR org_code = $2 OR left(org_code, 4) || '00' = $2) ORDER BY priority, requested_at",
+        source, holder)]
+    if not waiting:
+        return
+    loaded = await payments.load(ctx.conn, waiting)
+    donations = await ledger.donation_intents(ctx.conn)
+    payable = [loaded[a] for a in waiting if fund in _candidates(loaded[a], donations)]
+    if payable:
+        await pay([(ctx, p.version, p, []) for p in payable])
 
 
 async def _payment(ctx: HandlerContext, application_id: str) -> Payment | None:
@@ -189,7 +198,7 @@ async def on_payment_failed(ctx: HandlerContext, e: PaymentFailed) -> None:
                         TransferKind.REVERSAL, application_id=e.application_id, reverses=e.transfer_id)
     await ledger.post(ctx.conn, [reversal], ctx.envelope)
     await payments.save([(ctx, payment.version, payment.apply(e), [e])])
-    await pay_waiting(ctx)
+    await pay_waiting(ctx, reversal.credit_account)
 
 
 def _revocation(payment: Payment) -> Transfer:
@@ -227,7 +236,7 @@ async def on_grant_repaid(ctx: HandlerContext, e: GrantRepaid) -> None:
                          application_id=e.application_id)
     await ledger.post(ctx.conn, [repayment], ctx.envelope)
     await payments.save([(ctx, payment.version, payment.apply(e), [e])])
-    await pay_waiting(ctx)
+    await pay_waiting(ctx, repayment.credit_account)
 
 
 async def on_bank_card_corrected(ctx: HandlerContext, e: BankCardCorrected) -> None:

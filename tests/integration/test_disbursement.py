@@ -104,3 +104,21 @@ async def test_the_ledger_refuses_updates_and_deletes(settings, db):
                       "DELETE FROM disbursement.ledger_entries"):
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
             await db.execute(statement)
+
+
+async def test_money_for_one_county_pays_only_what_waits_on_its_funds(settings, db):
+    here = [verified(i) for i in range(2)]
+    elsewhere = ApplicationVerified(application_id="app-other", org_code="341621", amount_fen=200_000,
+                                    fund_sources=("central",), stage=SchoolStage.PRIMARY, rule_id="r",
+                                    policy_version="p@1", bank_card=bank_card(50))
+    async with running(settings, "disbursement"):
+        await publish_events(settings, [(a, as_union(a)) for a in (*here, elsewhere)])
+        await eventually(lambda: payment_statuses(db), lambda s: s == {"awaiting_funds": 3})
+        versions = {r["application_id"]: r["version"] for r in await db.fetch(
+            "SELECT application_id, version FROM disbursement.payments")}
+        top_up = allocation(400_000)  # to 341602's central fund
+        await publish_events(settings, [(top_up, as_union(top_up))])
+        await eventually(lambda: payment_statuses(db), lambda s: s == {"instructed": 2, "awaiting_funds": 1})
+        untouched = await db.fetchrow("SELECT status, version FROM disbursement.payments WHERE application_id = $1",
+                                      "app-other")
+    assert (untouched["status"], untouched["version"]) == ("awaiting_funds", versions["app-other"])
