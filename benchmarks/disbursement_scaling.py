@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from contracts.funds import FundAllocated, FundSource
 from contracts.ledger import PaymentSettled
 from deploy.local import free_port, infrastructure
 from services.audit.verify import verify_lines
+from services.bench.procfs import cpu_seconds
 from services.demo.season import COUNTIES, PROVINCE
 from services.reports.outputs import write_ledger
 from services.shared.authority import Authority
@@ -72,11 +72,6 @@ async def lock_waits(database_url: str, seen: list[int]) -> None:
             await asyncio.sleep(0.05)
     finally:
         await conn.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def fresh_database(admin_url: str, name: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import tempfile
 import time
@@ -21,16 +20,12 @@ import aiohttp
 import uvloop
 
 from deploy.local import free_port, infrastructure
+from services.bench.procfs import cpu_seconds
 from services.demo.season import generate
 from services.shared.settings import Settings
 from services.system import ServiceProcesses, prepare_broker
 
 TOKEN = "bench-token"
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(settings: Settings, filings: int, concurrency: int) -> None:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from services.audit.verify import verify_lines
 from services.bench.baselines import Rate, kafka_produce_and_consume, postgres_inserts
+from services.bench.procfs import process_cpu
 from services.demo.run import play
 from services.demo.season import generate
 from services.season.progress import progress
@@ -62,22 +63,19 @@ def _processes() -> tuple[dict[str, int], dict[str, float]]:
     have exited), by the Kafka broker and by this harness."""
     rss: dict[str, int] = {}
     cpu: dict[str, float] = dict.fromkeys(CPU_PARTS, 0.0)
-    tick = os.sysconf("SC_CLK_TCK")
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError, IndexError, ValueError):
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            comm, rest = (proc / "stat").read_text().rsplit(")", 1)
-            fields = rest.split()
-            own, children = (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+            comm, own, children = process_cpu(proc.name)
             if b"service" in cmdline and cmdline[-2:-1] and cmdline[-2].decode() in SERVICES:
                 name = cmdline[-2].decode()
                 cpu[name] += own
                 for line in (proc / "status").read_text().splitlines():
                     if line.startswith("VmHWM:"):
                         rss[name] = int(line.split()[1])
-            elif comm.endswith("(postgres"):
+            elif comm == "postgres":
                 cpu["PostgreSQL"] += own + children
             elif any(b"kafka.Kafka" in part for part in cmdline):
                 cpu["Kafka"] += own

@@ -11,7 +11,7 @@ an overdraft, whatever the number of instances.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import asyncpg
 
@@ -25,15 +25,25 @@ _POST = """
     WITH posted AS (
         INSERT INTO ledger_postings (transfer_id, debit_account, credit_account, amount_fen, application_id, kind,
                                      reverses, cause_id, orgcode, correlationid, headers)
-        SELECT *, $11::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
-                                        $7::uuid[], $8::text[], $9::text[], $10::text[])
+        SELECT *, $14::jsonb FROM unnest($4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[],
+                                        $10::uuid[], $11::text[], $12::text[], $13::text[])
     )
     UPDATE accounts a SET credits_fen = a.credits_fen + t.credits, debits_fen = a.debits_fen + t.debits
     FROM (SELECT account, sum(credit) AS credits, sum(debit) AS debits
-          FROM unnest($12::text[], $13::bigint[], $14::bigint[]) AS u(account, credit, debit)
+          FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(account, credit, debit)
           GROUP BY account) t
     WHERE a.account = t.account
 """
+
+
+def moves(transfers: Iterable[tuple[str, str, int]], which: Callable[[str], bool]) -> tuple[list, list, list]:
+    """(accounts, credits, debits) for (debit, credit, amount) transfers, of the accounts `which`
+    picks: what a posting adds to the guarded accounts' totals, and the sequencer to the others'."""
+    transfers = list(transfers)
+    credited = [(c, a) for _, c, a in transfers if which(c)]
+    debited = [(d, a) for d, _, a in transfers if which(d)]
+    return ([c for c, _ in credited] + [d for d, _ in debited], [a for _, a in credited] + [0] * len(debited),
+            [0] * len(credited) + [a for _, a in debited])
 
 
 async def balances(conn: asyncpg.Connection, accounts: Iterable[str]) -> dict[str, int]:
@@ -85,12 +95,8 @@ async def post_caused(conn: asyncpg.Connection, caused: list[tuple[Transfer, Env
     await balances(conn, [a for t in transfers for a in (t.debit_account, t.credit_account)])
     postings = [(t.transfer_id, t.debit_account, t.credit_account, t.amount_fen, t.application_id, t.kind.value,
                  t.reverses, cause.id, cause.orgcode, cause.correlationid) for t, cause in caused]
-    credited = [t for t in transfers if guarded(t.credit_account)]
-    debited = [t for t in transfers if guarded(t.debit_account)]
-    await conn.execute(_POST, *(list(c) for c in zip(*postings, strict=True)), outbox.headers_now(),
-                       [t.credit_account for t in credited] + [t.debit_account for t in debited],
-                       [t.amount_fen for t in credited] + [0] * len(debited),
-                       [0] * len(credited) + [t.amount_fen for t in debited])
+    await conn.execute(_POST, *moves(((t.debit_account, t.credit_account, t.amount_fen) for t in transfers), guarded),
+                       *(list(c) for c in zip(*postings, strict=True)), outbox.headers_now())
 
 
 def export_line(row: asyncpg.Record) -> Envelope:

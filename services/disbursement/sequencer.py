@@ -18,6 +18,7 @@ import asyncpg
 from contracts.envelope import Envelope
 from contracts.ledger import LedgerTransferPosted
 from contracts.ledger_format import LEDGER_SOURCE, guarded, seal, timestamp
+from services.disbursement import ledger
 from services.shared.leader import LeaderLoop
 
 Signer = Callable[[Envelope], Envelope]
@@ -43,6 +44,8 @@ _OUTSIDE_TOTALS = """
     ON CONFLICT (account) DO UPDATE SET credits_fen = accounts.credits_fen + EXCLUDED.credits_fen,
                                         debits_fen = accounts.debits_fen + EXCLUDED.debits_fen
 """
+"""Outside accounts may be new and have no overdraft check: an upsert opens and moves them at
+once (a guarded account is opened and locked before its posting, and only updated)."""
 
 
 class LedgerSequencer(LeaderLoop):
@@ -91,8 +94,5 @@ class LedgerSequencer(LeaderLoop):
             prev_hash = data["hash"]
         await conn.execute(_CHAIN, *(list(c) for c in zip(*entries, strict=True)), LedgerTransferPosted.TOPIC.name,
                            keys, payloads, headers, [p["id"] for p in postings], sequence, prev_hash)
-        credited = [p for p in postings if not guarded(p["credit_account"])]
-        debited = [p for p in postings if not guarded(p["debit_account"])]
-        await conn.execute(_OUTSIDE_TOTALS, [p["credit_account"] for p in credited] + [p["debit_account"] for p in debited],
-                           [p["amount_fen"] for p in credited] + [0] * len(debited),
-                           [0] * len(credited) + [p["amount_fen"] for p in debited])
+        outside = ((p["debit_account"], p["credit_account"], p["amount_fen"]) for p in postings)
+        await conn.execute(_OUTSIDE_TOTALS, *ledger.moves(outside, lambda account: not guarded(account)))
