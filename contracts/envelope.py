@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "cn.jinqiu."
@@ -44,11 +44,20 @@ class Envelope(BaseModel):
         """Structured-mode JSON; absent optional attributes are left out rather than null."""
         return self.to_bytes().decode()
 
+    def attributes(self) -> dict[str, Any]:
+        """Every attribute as JSON values, as `model_dump(mode="json")` gives them (a property test
+        holds it to that) at a third of the cost: `data` is JSON values already (an event's own
+        JSON dump, or parsed JSON), so only the time needs writing. Signing, checking and writing
+        each event start here."""
+        values = dict(self.__dict__)
+        values["time"] = json_time(self.time)
+        return values
+
     def to_bytes(self) -> bytes:
         """UTF-8, no spaces: orjson writes what `json.dumps(ensure_ascii=False, separators=(",",
         ":"))` writes, several times faster (what it cannot write, integers beyond 64 bits, goes
         through json)."""
-        attributes = {k: v for k, v in self.model_dump(mode="json").items() if v is not None or k == "data"}
+        attributes = {k: v for k, v in self.attributes().items() if v is not None or k == "data"}
         try:
             return orjson.dumps(attributes)
         except orjson.JSONEncodeError:
@@ -66,6 +75,20 @@ class Envelope(BaseModel):
     @property
     def version(self) -> int:
         return int(self.type.rsplit(".v", 1)[1])
+
+
+def json_time(moment: datetime) -> str:
+    """An ISO 8601 time as pydantic writes it in JSON: naive and UTC times (every time jinqiu
+    makes) written here, any other offset by pydantic itself."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return moment.isoformat()
+    if not offset:
+        return moment.replace(tzinfo=None).isoformat() + "Z"
+    return _TIME.dump_python(moment, mode="json")
+
+
+_TIME = TypeAdapter(datetime)
 
 
 def kafka_headers() -> list[tuple[str, bytes]]:

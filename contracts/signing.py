@@ -8,22 +8,23 @@ import hashlib
 import hmac
 
 from contracts.envelope import Envelope
-from contracts.ledger_format import canonical_json
+from contracts.ledger_format import canonical_bytes
 
 
-def _message(envelope: Envelope) -> bytes:
-    attributes = envelope.model_dump(mode="json", exclude={"signature"})
-    return canonical_json(attributes).encode()
+def _message(envelope: Envelope, signer: str | None) -> bytes:
+    attributes = envelope.attributes()
+    attributes["signer"] = signer
+    del attributes["signature"]
+    return canonical_bytes(attributes)
 
 
 def sign(envelope: Envelope, signer: str, key: str) -> Envelope:
-    signed = envelope.model_copy(update={"signer": signer, "signature": None})
-    mac = hmac.new(key.encode(), _message(signed), hashlib.sha256).hexdigest()
-    return signed.model_copy(update={"signature": mac})
+    mac = hmac.new(key.encode(), _message(envelope, signer), hashlib.sha256).hexdigest()
+    return envelope.model_copy(update={"signer": signer, "signature": mac})
 
 
 def verify(envelope: Envelope, key: str) -> bool:
     if envelope.signature is None:
         return False
-    expected = hmac.new(key.encode(), _message(envelope), hashlib.sha256).hexdigest()
+    expected = hmac.new(key.encode(), _message(envelope, envelope.signer), hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, envelope.signature)

@@ -149,7 +149,7 @@ class ServiceProcesses:
                 return False
             with path.open("rb") as log:
                 log.seek(self._log_starts.get(name, 0))
-                return b'"event": "service_started"' in log.read()
+                return b'"event":"service_started"' in log.read()
         return all(started(name) for name in self.processes)
 
     async def _check_alive(self) -> None:

@@ -43,7 +43,7 @@ class Marks:
     cpu_when_paid: dict[str, float] = field(default_factory=dict)
 
     def sample_processes(self) -> dict[str, float]:
-        rss, cpu = _processes()
+        rss, cpu = processes()
         for name, kb in rss.items():
             self.peak_rss_kb[name] = max(kb, self.peak_rss_kb.get(name, 0))
         return cpu
@@ -57,7 +57,7 @@ class Marks:
 CPU_PARTS = (*SERVICES, "PostgreSQL", "Kafka", "bench harness (staff, bank, sampling)")
 
 
-def _processes() -> tuple[dict[str, int], dict[str, float]]:
+def processes() -> tuple[dict[str, int], dict[str, float]]:
     """VmHWM (peak resident set, kB) of each running `jinqiu service NAME` process, and the CPU
     seconds used so far by each service, by PostgreSQL (its processes, and the children that
     have exited), by the Kafka broker and by this harness."""

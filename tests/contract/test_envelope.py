@@ -1,10 +1,13 @@
 """Our messages are CloudEvents that the official SDK reads, and every event round-trips."""
 
+import json
 import re
 
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka
 from cloudevents.core.formats.json import JSONFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.envelope import Envelope, kafka_headers
 from contracts.registry import EVENTS, UnknownEventType, decode
@@ -49,3 +52,33 @@ def test_events_are_frozen_and_refuse_extra_fields():
         event.application_id = "changed"
     with pytest.raises(ValidationError):
         type(event).model_validate({**event.model_dump(), "surprise": 1})
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(time=st.datetimes(timezones=st.none() | st.timezones()), data=st.dictionaries(st.text(max_size=6), _json_values),
+       signer=st.none() | st.text(max_size=6), subject=st.none() | st.text(max_size=6))
+def test_an_envelopes_attributes_are_its_json_dump_and_its_signature_covers_them_all(time, data, signer, subject):
+    """`Envelope.attributes` (what is signed, checked and written) skips pydantic's serializer:
+    it must give what `model_dump(mode="json")` gives, for any time zone and any JSON data, and
+    the signature must be the HMAC of those canonical attributes, as events already signed were."""
+    import hashlib
+    import hmac
+
+    from contracts.ledger_format import canonical_json
+    from contracts.signing import sign, verify
+
+    envelope = Envelope(source="/jinqiu/t", type="cn.jinqiu.test.v1", time=time, subject=subject, data=data,
+                        signer=signer)
+    assert envelope.attributes() == envelope.model_dump(mode="json")
+    signed = sign(envelope, "intake", "key")
+    unsigned = signed.model_dump(mode="json", exclude={"signature"})
+    assert signed.signature == hmac.new(b"key", canonical_json(unsigned).encode(), hashlib.sha256).hexdigest()
+    assert verify(signed, "key") and not verify(signed, "other")
+    assert not verify(signed.model_copy(update={"signer": "verification"}), "key")
+    assert json.loads(signed.to_bytes()) == {k: v for k, v in signed.model_dump(mode="json").items()
+                                             if v is not None or k == "data"}

@@ -35,3 +35,45 @@ def test_leaves_amounts_dates_and_message_ids_alone():
     line = "amount 200000 on 2023-08-01 id 0-1-1795386750344 year 2023"
     assert mask_text(line) == line
 
+
+
+def test_every_log_line_is_json_with_personal_numbers_masked_ours_libraries_and_tracebacks():
+    """The log pipeline masks a line only where it holds a long run of digits (its fast path);
+    this holds it to masking every place a number can reach a line."""
+    import io
+    import json
+    import logging
+
+    import structlog
+
+    from services.shared.logging import configure_logging
+
+    card, person, phone = bank_card(), id_number(), "13912345678"
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    try:
+        log = structlog.get_logger("tests.masking")
+        structlog.contextvars.bind_contextvars(correlation_id="c-1", user=f"clerk {phone}")
+        log.info("filed", form={"student": {"id_number": person}, "cards": [card]}, amount_fen=310300)
+        log.debug("not written", id_number=person)
+        try:
+            raise ValueError(f"card {card} refused")
+        except ValueError:
+            log.exception("failed")
+        logging.getLogger("aiokafka").warning("record for %s", person)
+        log.info("plain", application_id="e4b3c9a2-1f1e-4c7b-9a57-d2d7c7e5b1a0")
+    finally:
+        structlog.contextvars.clear_contextvars()
+        structlog.reset_defaults()
+        logging.getLogger().handlers[:] = []
+        logging.getLogger().setLevel(logging.WARNING)
+    text = stream.getvalue()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [line["event"] for line in lines] == ["filed", "failed", "record for " + person[:4] + "*" * 10 + person[-4:],
+                                                  "plain"]
+    assert not [s for s in (card, person, phone) if s in text]
+    assert lines[0]["form"]["student"]["id_number"] == person[:4] + "*" * 10 + person[-4:]
+    assert lines[0]["amount_fen"] == 310300 and lines[0]["user"] == "clerk 139****5678"
+    assert "ValueError: card " + card[:4] in lines[1]["exception"] and lines[1]["level"] == "error"
+    assert lines[2]["logger"] == "aiokafka" and lines[0]["logger"] == "tests.masking"
+    assert lines[3]["application_id"] == "e4b3c9a2-1f1e-4c7b-9a57-d2d7c7e5b1a0" and lines[3]["correlation_id"] == "c-1"
