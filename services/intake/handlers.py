@@ -172,20 +172,22 @@ _PLACEHOLDER = """
 # Within one review attempt; a decision of a later attempt (after an upheld appeal) starts over.
 STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "appealed", "appeal_dismissed",
                 "paid", "payment_failed", "reissued", "settled", "revoked"]
-_FOLLOW = """
+# The order as a constant of the statement, not a parameter encoded again for every row.
+_ORDER = "ARRAY[" + ", ".join(f"'{s}'" for s in STATUS_ORDER) + "]::text[]"
+_FOLLOW = f"""
     UPDATE applications SET status = CASE
-            WHEN $2::text IS NULL OR $9::int < attempt THEN status
+            WHEN $2::text IS NULL OR $8::int < attempt THEN status
             WHEN $2::text = 'paid' AND status = 'payment_failed' AND NOT history @> jsonb_build_array(
                 jsonb_build_object('status', 'payment_failed', 'transfer_id', $3::jsonb -> 0 ->> 'transfer_id'))
                 THEN 'reissued'
-            WHEN $9::int > attempt THEN $2
-            WHEN array_position($6::text[], $2) >= array_position($6::text[], status) THEN $2
+            WHEN $8::int > attempt THEN $2
+            WHEN array_position({_ORDER}, $2) >= array_position({_ORDER}, status) THEN $2
             ELSE status END,
-        attempt = greatest(attempt, coalesce($9::int, attempt)),
+        attempt = greatest(attempt, coalesce($8::int, attempt)),
         history = history || $3::jsonb, amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons),
-        notice_ends_on = COALESCE($7, notice_ends_on), open_objections = greatest(open_objections + $8, 0),
-        open_complaints = greatest(open_complaints + $10::int, 0),
-        fund_sources = COALESCE($11::text[], fund_sources), paid_from = COALESCE($12::text, paid_from)
+        notice_ends_on = COALESCE($6, notice_ends_on), open_objections = greatest(open_objections + $7, 0),
+        open_complaints = greatest(open_complaints + $9::int, 0),
+        fund_sources = COALESCE($10::text[], fund_sources), paid_from = COALESCE($11::text, paid_from)
     WHERE application_id = $1
 """
 
@@ -216,7 +218,7 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
             entry = {"status": step.status} if step.status else {}
             entry |= {**step.fields, "at": ctx.envelope.time.isoformat()}
             rows.append((step.application_id, step.status, [entry], step.fields.get("amount_fen"),
-                         step.fields.get("reasons"), STATUS_ORDER, step.notice_ends_on, step.objections,
+                         step.fields.get("reasons"), step.notice_ends_on, step.objections,
                          step.attempt, step.complaints, step.fund_sources, step.paid_from))
         if rows:
             conn = items[0][0].conn

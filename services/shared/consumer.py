@@ -255,6 +255,13 @@ async def handle_batch(
     return sum(tally.handled.values())
 
 
+async def _not_decoded(_: object) -> None:
+    """The records are read raw (`_parse`, orjson, only as far as each needs): FastStream's own
+    decoding made a message object and parsed the JSON of each record again (a sixth of a
+    consumer's time, profiled), for nothing."""
+    return None
+
+
 def subscribe(
     broker: KafkaBroker,
     settings: Settings,
@@ -281,6 +288,7 @@ def subscribe(
         heartbeat_interval_ms=max(1000, settings.session_timeout_ms // 4),
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{group_id}:{'+'.join(t.name for t in topics)}",
+        decoder=_not_decoded,
     )
     async def consume(msg: KafkaMessage) -> None:
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)

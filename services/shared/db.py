@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import asyncpg
+import orjson
 import structlog
 
 log = structlog.get_logger(__name__)
 
 
+def _to_json(value: object) -> str:
+    """orjson, several times faster than json (what it cannot write, integers beyond 64 bits,
+    goes through json): every stored event and projection passes here."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+def _from_json(text: str) -> object:
+    """orjson, but a number of 19 digits or more is read by json: orjson would make a float of an
+    integer beyond 64 bits."""
+    return json.loads(text) if _LONG_NUMBER.search(text) else orjson.loads(text)
+
+
+_LONG_NUMBER = re.compile(r"[:\[,]\s*-?\d{19}")
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
     """jsonb in and out as Python values."""
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=_to_json, decoder=_from_json, schema="pg_catalog")
 
 
 async def keep_session(conn: asyncpg.Connection) -> None:

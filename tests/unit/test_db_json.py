@@ -1,0 +1,28 @@
+"""jsonb goes in and out through orjson, faster than json; it must read and write exactly what
+json does, integers beyond 64 bits included (orjson alone would make them floats)."""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.shared.db import _from_json, _to_json
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_jsonb_values_round_trip_as_json_reads_and_writes_them(value):
+    text = _to_json(value)
+    assert json.loads(text) == value
+    assert _from_json(text) == value == _from_json(json.dumps(value)) == _from_json(json.dumps(value, indent=1))
+
+
+def test_an_amount_beyond_64_bits_stays_an_exact_integer():
+    huge = 2**70 + 1
+    assert _from_json(_to_json({"amount_fen": huge, "xs": [huge]})) == {"amount_fen": huge, "xs": [huge]}
+    assert _from_json('{"bank_card": "6228488551996201806", "n": 12}') == {"bank_card": "6228488551996201806", "n": 12}
