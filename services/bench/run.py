@@ -22,7 +22,7 @@ from services.bench.baselines import Rate, kafka_produce_and_consume, postgres_i
 from services.bench.procfs import process_cpu
 from services.demo.run import play
 from services.demo.season import generate
-from services.season.progress import progress
+from services.season.progress import pause_after, progress
 from services.shared.settings import Settings
 
 SERVICES = ("intake", "verification", "disbursement", "employment")
@@ -85,10 +85,9 @@ def processes() -> tuple[dict[str, int], dict[str, float]]:
 
 
 async def _sample(database_url: str, total: int, marks: Marks) -> None:
-    """How far the season got, every quarter second up to 10,000 filings and every second above
-    (the stage marks are that precise; counting larger tables more often would load the database
-    being measured); every eight samples, the services' peak RSS (a high-water mark)."""
-    pause = 0.25 if total <= 10_000 else 1.0
+    """How far the season got, every quarter second while counting is cheap, then as often as
+    keeps the counting a twentieth of the database's work (`pause_after`: the stage marks are
+    that precise); every eight samples, the services' peak RSS (a high-water mark)."""
     conn = await asyncpg.connect(database_url)
     try:
         for tick in itertools.count():
@@ -108,7 +107,7 @@ async def _sample(database_url: str, total: int, marks: Marks) -> None:
                     marks.decided = now
                 if marks.decided and p.payments == p.payable and p.in_flight == 0 and marks.paid is None:
                     marks.paid, marks.cpu_when_paid = now, marks.sample_processes()
-            await asyncio.sleep(pause)
+            await asyncio.sleep(pause_after(time.monotonic() - now))
     finally:
         marks.sample_processes()
         await conn.close()
