@@ -196,13 +196,22 @@ def _span(run: list[Admitted]):
                     "jinqiu.events": len(run), "messaging.destination.name": first_record.topic})
 
 
+def _own_span(record: ConsumerRecord, envelope: Envelope):
+    if not tracing.recorded(record.headers):
+        return None
+    return tracing.TRACER.start_span(f"handle {envelope.event_name}", context=tracing.context_from(record.headers),
+                                     attributes={"jinqiu.correlation_id": envelope.correlationid or "",
+                                                 "jinqiu.event_id": envelope.id})
+
+
 @contextlib.contextmanager
 def _ending(spans: list) -> Iterator[None]:
     try:
         yield
     finally:
         for span in spans:
-            span.end()
+            if span is not None:
+                span.end()
 
 
 async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
@@ -213,13 +222,13 @@ async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
     tally = Tally()
     for run in _runs(await _admit(conn, records, handlers, source, authority, tally), handlers, careful):
         handler = handlers[type(run[0][2])]
-        # In a run, each event also gets its own span in its own trace, and what it causes carries it on.
-        spans = [tracing.TRACER.start_span(f"handle {envelope.event_name}", context=tracing.context_from(record.headers),
-                                           attributes={"jinqiu.correlation_id": envelope.correlationid or "",
-                                                       "jinqiu.event_id": envelope.id})
-                 for record, envelope, _ in run] if len(run) > 1 else []
-        items = [(HandlerContext(conn, envelope, source, authority, tracing.headers_of(span) if spans else None), event)
-                 for (_, envelope, event), span in zip(run, spans or [None] * len(run), strict=True)]
+        # In a run, each event also gets its own span in its own trace (where that trace is
+        # recorded; else its context is passed on as it came), and what it causes carries it on.
+        spans = [_own_span(record, envelope) for record, envelope, _ in run] if len(run) > 1 else []
+        items = [(HandlerContext(conn, envelope, source, authority,
+                                 (tracing.headers_of(span) if span else tracing.carried(record.headers)) if spans
+                                 else None), event)
+                 for (record, envelope, event), span in zip(run, spans or [None] * len(run), strict=True)]
         bind_correlation(run[0][1].correlationid, run[0][1].id)
         try:
             with _span(run), _ending(spans):

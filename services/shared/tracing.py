@@ -39,6 +39,25 @@ def context_from(headers: Sequence[tuple[str, bytes]] | None) -> Context:
     return propagate.extract(carrier)
 
 
+def recorded(headers: Sequence[tuple[str, bytes]] | None) -> bool:
+    """False when a record's trace is one the sampler chose not to record (W3C `traceparent`
+    flags without the sampled bit): a span under it would record nothing, and making one per
+    event of a run was a tenth of intake's time following the season (1% of filings traced)."""
+    for key, value in headers or ():
+        if key == "traceparent":
+            try:
+                return bool(int(value[-2:], 16) & 1)
+            except ValueError:
+                return True
+    return True
+
+
+def carried(headers: Sequence[tuple[str, bytes]] | None) -> list[list[str]]:
+    """A record's own trace context as outbox headers: what it causes stays in its trace."""
+    return [[key, value.decode(errors="replace")] for key, value in headers or ()
+            if key in ("traceparent", "tracestate")]
+
+
 def links_to(headers_of_records) -> list[trace.Link]:
     """Links to the spans that stored the other events of a batch handled together."""
     links = []

@@ -69,3 +69,41 @@ async def test_another_services_events_are_passed_over_and_an_unknown_type_is_a_
     assert await admitted(conn, [record(as_union(allocation), 0), record(broken, 1), record(unknown, 2)]) == []
     assert conn.dead == ["jinqiu.deadletter"]  # only the type no service knows; the others are another's to judge
     assert conn.inbox == set()  # nothing passed over is claimed
+
+
+async def test_in_a_run_only_recorded_traces_get_a_span_per_event_and_the_others_keep_their_own_context(monkeypatch):
+    """With 1% of filings traced, most records carry a trace the sampler did not record: their
+    events get no span of their own (it would record nothing), and what they cause stays in
+    their trace as it came; a recorded trace, or a record with none, still gets its span."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from services.shared import tracing
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    monkeypatch.setattr(tracing, "TRACER", provider.get_tracer("test"))
+    recorded_parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    unrecorded_parent = "00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-00"
+    ticks = [as_union(ClockTicked(today=dt.date(2023, 8, 21 + n))) for n in range(3)]
+    headers = [[("traceparent", recorded_parent.encode())], [("traceparent", unrecorded_parent.encode())], []]
+    records = [ConsumerRecord("jinqiu.clock", 0, n, 0, 0, b"campaign", t.to_bytes(), None, 0, 0, h)
+               for n, (t, h) in enumerate(zip(ticks, headers, strict=True))]
+    seen: list = []
+
+    async def handle(items):
+        seen.extend(ctx.trace_headers for ctx, _ in items)
+
+    handlers = {ClockTicked: consumer.Many(handle)}
+    await consumer._apply(FakeConnection(), tuple(records), handlers, "/jinqiu/verification",
+                          Authority(load_tree(), TEST_KEYS), careful=False)
+    names = sorted(span.name for span in exported.get_finished_spans())
+    assert names == ["handle clock.ticked"] * 3  # the run's span, and one each for the first and third event
+    assert seen[0][0][0] == "traceparent" and seen[0][0][1].startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    assert not seen[0][0][1].endswith("b7ad6b7169203331-01")  # its own span, child of the one that stored it
+    assert seen[1] == [["traceparent", unrecorded_parent]]
+    assert seen[2][0][1][3:35] not in {"0af7651916cd43dd8448eb211c80319c", "1af7651916cd43dd8448eb211c80319c"}
+    assert tracing.recorded([("traceparent", b"00-" + b"1" * 32 + b"-" + b"2" * 16 + b"-03")])
+    assert not tracing.recorded([("traceparent", unrecorded_parent.encode())]) and tracing.recorded([])
