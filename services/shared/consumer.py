@@ -204,6 +204,12 @@ def _own_span(record: ConsumerRecord, envelope: Envelope):
                                                  "jinqiu.event_id": envelope.id})
 
 
+def _passed_on(record: ConsumerRecord, span) -> list[list[str]]:
+    """The trace context an event of a run hands on to what it causes: its own span's, or the
+    one it came with where its trace is not recorded."""
+    return tracing.headers_of(span) if span else tracing.carried(record.headers)
+
+
 @contextlib.contextmanager
 def _ending(spans: list) -> Iterator[None]:
     try:
@@ -225,9 +231,7 @@ async def _apply(conn: asyncpg.Connection, records: tuple[ConsumerRecord, ...],
         # In a run, each event also gets its own span in its own trace (where that trace is
         # recorded; else its context is passed on as it came), and what it causes carries it on.
         spans = [_own_span(record, envelope) for record, envelope, _ in run] if len(run) > 1 else []
-        items = [(HandlerContext(conn, envelope, source, authority,
-                                 (tracing.headers_of(span) if span else tracing.carried(record.headers)) if spans
-                                 else None), event)
+        items = [(HandlerContext(conn, envelope, source, authority, _passed_on(record, span) if spans else None), event)
                  for (record, envelope, event), span in zip(run, spans or [None] * len(run), strict=True)]
         bind_correlation(run[0][1].correlationid, run[0][1].id)
         try:
