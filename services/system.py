@@ -128,9 +128,18 @@ class ServiceProcesses:
 
     async def start(self, timeout: float = 90.0, names: tuple[str, ...] = SERVICES) -> None:
         """Until every service (of `names`: intake among them) has logged `service_started` (its
-        schema migrated, its consumers subscribed) and intake answers /healthz."""
-        for name in names:
-            await self._spawn(name)
+        schema migrated, its consumers subscribed) and intake answers /healthz. If one does not
+        start, none is left running: those started are stopped again (a benchmark that timed out
+        had left its intake running, unseen, through the runs after it)."""
+        try:
+            for name in names:
+                await self._spawn(name)
+            await self._until_started(timeout)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _until_started(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(base_url=self.url, timeout=1) as client:
             while True:
