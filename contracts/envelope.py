@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from contracts.ledger_format import compact_bytes
 
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "cn.jinqiu."
@@ -54,14 +54,8 @@ class Envelope(BaseModel):
         return values
 
     def to_bytes(self) -> bytes:
-        """UTF-8, no spaces: orjson writes what `json.dumps(ensure_ascii=False, separators=(",",
-        ":"))` writes, several times faster (what it cannot write, integers beyond 64 bits, goes
-        through json)."""
-        attributes = {k: v for k, v in self.attributes().items() if v is not None or k == "data"}
-        try:
-            return orjson.dumps(attributes)
-        except orjson.JSONEncodeError:
-            return json.dumps(attributes, ensure_ascii=False, separators=(",", ":")).encode()
+        """UTF-8, no spaces (`compact_bytes`)."""
+        return compact_bytes({k: v for k, v in self.attributes().items() if v is not None or k == "data"})
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:

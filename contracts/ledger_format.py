@@ -38,6 +38,16 @@ def canonical_bytes(data: dict[str, Any]) -> bytes:
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def compact_bytes(data: Any) -> bytes:
+    """UTF-8, keys in their order, no spaces: orjson writes what `json.dumps(ensure_ascii=False,
+    separators=(",", ":"))` writes, several times faster; what it cannot write (integers beyond
+    64 bits) goes through json."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def entry_hash(prev_hash: str, data_without_hash: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("utf-8") + canonical_bytes(data_without_hash)).hexdigest()
 

@@ -10,16 +10,14 @@ import asyncpg
 import orjson
 import structlog
 
+from contracts.ledger_format import compact_bytes
+
 log = structlog.get_logger(__name__)
 
 
 def _to_json(value: object) -> str:
-    """orjson, several times faster than json (what it cannot write, integers beyond 64 bits,
-    goes through json): every stored event and projection passes here."""
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value)
+    """Every stored event and projection passes here: `compact_bytes`, orjson where it can."""
+    return compact_bytes(value).decode()
 
 
 def _from_json(text: str) -> object:
