@@ -47,12 +47,14 @@ class Desk:
         return response
 
 
-async def _until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
+async def _until(count: Callable[[], Awaitable[int]], wanted: int, what: str, timeout: float = 60) -> None:
+    """Until `count` reaches `wanted`; a timeout says how far it got, so that a stalled service
+    can be told from a slow one."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not await probe():
+    while (found := await count()) < wanted:
         if loop.time() > deadline:
-            raise TimeoutError(f"the services did not catch up: {what}")
+            raise TimeoutError(f"the services did not catch up: {what} ({found} of {wanted} after {timeout:.0f} s)")
         await asyncio.sleep(0.25)  # each probe counts a table: polling harder only loads the database
 
 
@@ -76,7 +78,7 @@ async def play_employment(desk: Desk, plan: EmploymentPlan, conn: asyncpg.Connec
         "org_code": DESTINATION, "name": f"合肥市{YEAR}年高校毕业生线上招聘会", "kind": "online",
         "held_on": f"{YEAR}-08-22", "posts": HEFEI_POSTS})).json()["id"]
     await _until(lambda: _count(conn, "SELECT count(*) FROM intake.graduates_view WHERE graduate_id = ANY($1)",
-                                [g.graduate_id for g in graduates], len(graduates)), "graduates registered")
+                                [g.graduate_id for g in graduates]), len(graduates), "graduates registered")
 
     async def profile_and_hand_off(g: GraduatePlan) -> str | None:
         to_hefei = g.handed_off
@@ -93,15 +95,15 @@ async def play_employment(desk: Desk, plan: EmploymentPlan, conn: asyncpg.Connec
     handoffs = dict(zip([g.graduate_id for g in graduates], await _each(graduates, profile_and_hand_off), strict=True))
     handed = [g for g in graduates if g.handed_off]
     await _until(lambda: _count(conn, "SELECT count(*) FROM intake.graduates_view WHERE graduate_id = ANY($1) "
-                                "AND handoff_status = 'pending'", [g.graduate_id for g in handed], len(handed)),
-                 "handoffs seen")
+                                "AND handoff_status = 'pending'", [g.graduate_id for g in handed]),
+                 len(handed), "handoffs seen")
     await _each(handed, lambda g: desk.post(DESTINATION, f"/v1/graduates/{g.graduate_id}/handoffs/"
                                                          f"{handoffs[g.graduate_id]}/answer",
                                             {"accepted": g.accepted, "note": "" if g.accepted else "岗位不匹配，退回生源地"}))
     await _until(lambda: _count(conn, "SELECT count(*) FROM intake.graduates_view WHERE graduate_id = ANY($1) "
-                                "AND handoff_status IN ('accepted', 'returned')", [g.graduate_id for g in handed],
-                                len(handed)), "handoffs answered")
-    await _until(lambda: _count(conn, "SELECT count(*) FROM intake.job_fairs_view", None, 2), "job fairs seen")
+                                "AND handoff_status IN ('accepted', 'returned')", [g.graduate_id for g in handed]),
+                 len(handed), "handoffs answered")
+    await _until(lambda: _count(conn, "SELECT count(*) FROM intake.job_fairs_view"), 2, "job fairs seen")
 
     async def serve(g: GraduatePlan) -> None:
         keeper, path = g.keeper, f"/v1/graduates/{g.graduate_id}"
@@ -134,8 +136,8 @@ async def play_employment(desk: Desk, plan: EmploymentPlan, conn: asyncpg.Connec
 
     await _each(graduates, serve)
     subsidies = sum(len(g.subsidies) for g in graduates)
-    await _until(lambda: _count(conn, "SELECT count(*) FROM intake.ledger_view WHERE kind = 'subsidy'", None,
-                                subsidies), "subsidies paid")
+    await _until(lambda: _count(conn, "SELECT count(*) FROM intake.ledger_view WHERE kind = 'subsidy'"),
+                 subsidies, "subsidies paid")
     # the counties send the city their stage report by 08-29, all but 利辛县; and their 附件7,
     # due 07-14 before this demo's campaign dates began, late (逾期报送)
     await tick(dt.date(YEAR, 8, 28))
@@ -148,6 +150,5 @@ async def play_employment(desk: Desk, plan: EmploymentPlan, conn: asyncpg.Connec
             "subsidies": subsidies}
 
 
-async def _count(conn: asyncpg.Connection, sql: str, arg, wanted: int) -> bool:
-    found = await (conn.fetchval(sql, arg) if arg is not None else conn.fetchval(sql))
-    return found >= wanted
+async def _count(conn: asyncpg.Connection, sql: str, arg=None) -> int:
+    return await (conn.fetchval(sql, arg) if arg is not None else conn.fetchval(sql))

@@ -179,9 +179,9 @@ async def group_lag(settings: Settings, group: str, topics: tuple[Topic, ...], p
     partitions = [TopicPartition(t.physical(settings.namespace), p) for t in topics for p in range(t.partitions)]
     admin = AIOKafkaAdminClient(**client_options(settings, principal))
     consumer = AIOKafkaConsumer(**client_options(settings, principal))
-    await admin.start()
-    await consumer.start()
-    try:
+    try:  # both closed even when the broker is down and a start fails
+        await admin.start()
+        await consumer.start()
         committed = await admin.list_consumer_group_offsets(settings.namespace + group, partitions=partitions)
         ends = await consumer.end_offsets(partitions)
     finally:
