@@ -27,6 +27,7 @@ from services.console import pages as console_pages
 from services.console.pages import SignInRequired, console_router, render
 from services.console.public import public_router
 from services.intake import acts, graduates
+from services.intake.answers import ACT_REFUSALS, refusals
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import ApplicationForm, BankCard
@@ -180,7 +181,8 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
             "message": "含有无法识别的字符（控制字符或残缺的字符编码），请检查后重新提交"}]})
 
     @api.post("/v1/applications", status_code=201, response_model=Accepted,
-              responses={200: {"model": Accepted, "description": "已申报过（同一 submission_id）：原申请"}})
+              responses={200: {"model": Accepted, "description": "已申报过（同一 submission_id）：原申请"},
+                         **refusals(403, 409, 422)})
     async def post_application(form: ApplicationForm, principal: CurrentPrincipal, request: Request) -> Response:
         """Filed together with the filings arriving meanwhile (services/intake/filing_desk.py).
         The answer is written here, not through `response_model` (documented all the same):
@@ -192,7 +194,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         return Response(orjson.dumps({"application_id": filed.application_id, "status": "submitted"}),
                         status_code=201 if filed.created else 200, media_type="application/json")
 
-    @api.get("/v1/applications/{application_id}")
+    @api.get("/v1/applications/{application_id}", responses=refusals(403, 404, 422))
     async def get_application(application_id: str, principal: CurrentPrincipal, pool: PoolDep,
                               authority: AuthorityDep) -> JSONResponse:
         view = await application_view(pool, application_id)
@@ -204,52 +206,57 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
     def recorded(event: Event) -> Recorded:
         return Recorded(application_id=event.application_id, event=event.NAME, id=acts.act_id(event))
 
-    @api.post("/v1/applications/{application_id}/objections", status_code=201, response_model=Recorded)
+    @api.post("/v1/applications/{application_id}/objections", status_code=201, response_model=Recorded,
+              responses=ACT_REFUSALS)
     async def raise_objection(application_id: str, form: ObjectionForm, principal: CurrentPrincipal,
                               pool: PoolDep, authority: AuthorityDep) -> Recorded:
         return recorded(await acts.raise_objection(pool, authority, principal, application_id, form.summary))
 
     @api.post("/v1/applications/{application_id}/objections/{objection_id}/resolution", status_code=201,
-              response_model=Recorded)
+              response_model=Recorded, responses=ACT_REFUSALS)
     async def resolve_objection(application_id: str, objection_id: str, form: ResolutionForm,
                                 principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
         return recorded(await acts.resolve_objection(pool, authority, principal, application_id, objection_id,
                                                      form.outcome, form.note))
 
-    @api.post("/v1/applications/{application_id}/review", status_code=201, response_model=Recorded)
+    @api.post("/v1/applications/{application_id}/review", status_code=201, response_model=Recorded,
+              responses=ACT_REFUSALS)
     async def decide_review(application_id: str, form: ReviewForm, principal: CurrentPrincipal,
                             pool: PoolDep, authority: AuthorityDep) -> Recorded:
         return recorded(await acts.decide_review(pool, authority, principal, application_id, form.outcome, form.note))
 
-    @api.post("/v1/applications/{application_id}/appeals", status_code=201, response_model=Recorded)
+    @api.post("/v1/applications/{application_id}/appeals", status_code=201, response_model=Recorded,
+              responses=ACT_REFUSALS)
     async def file_appeal(application_id: str, form: AppealForm, principal: CurrentPrincipal, pool: PoolDep,
                           authority: AuthorityDep) -> Recorded:
         """申诉: the applicant contests a rejection; a union on the application's line records it."""
         return recorded(await acts.file_appeal(pool, authority, principal, application_id, form.grounds))
 
     @api.post("/v1/applications/{application_id}/appeals/{appeal_id}/decision", status_code=201,
-              response_model=Recorded)
+              response_model=Recorded, responses=ACT_REFUSALS)
     async def decide_appeal(application_id: str, appeal_id: str, form: RulingForm, principal: CurrentPrincipal,
                             pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """Upheld: the application is reviewed again on today's facts. Not by its filer."""
         return recorded(await acts.decide_appeal(pool, authority, principal, application_id, appeal_id,
                                                  form.ruling, form.note))
 
-    @api.post("/v1/applications/{application_id}/complaints", status_code=201, response_model=Recorded)
+    @api.post("/v1/applications/{application_id}/complaints", status_code=201, response_model=Recorded,
+              responses=ACT_REFUSALS)
     async def file_complaint(application_id: str, form: ComplaintForm, principal: CurrentPrincipal,
                              pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """投诉 about an approved or paid grant."""
         return recorded(await acts.file_complaint(pool, authority, principal, application_id, form.summary))
 
     @api.post("/v1/applications/{application_id}/complaints/{complaint_id}/decision", status_code=201,
-              response_model=Recorded)
+              response_model=Recorded, responses=ACT_REFUSALS)
     async def decide_complaint(application_id: str, complaint_id: str, form: RulingForm,
                                principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """Upheld: the grant is revoked; paid money is reversed by a correcting ledger entry. Not by its filer."""
         return recorded(await acts.decide_complaint(pool, authority, principal, application_id, complaint_id,
                                                     form.ruling, form.note))
 
-    @api.post("/v1/applications/{application_id}/repayments", status_code=201, response_model=Recorded)
+    @api.post("/v1/applications/{application_id}/repayments", status_code=201, response_model=Recorded,
+              responses=ACT_REFUSALS)
     async def record_repayment(application_id: str, form: RepaymentForm, principal: CurrentPrincipal,
                                pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """After a revoked, settled grant: money the recipient paid back, at most what is owed;
@@ -257,7 +264,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         return recorded(await acts.record_repayment(pool, authority, principal, application_id, form.amount_fen,
                                                     form.bank_reference))
 
-    @api.post("/v1/imports", status_code=201)
+    @api.post("/v1/imports", status_code=201, responses=refusals(403, 409, 413, 422))
     async def post_import(file: UploadFile, principal: CurrentPrincipal, pool: PoolDep,
                           authority: AuthorityDep) -> JSONResponse:
         """A county's spreadsheet (.xlsx or .csv, columns in the README): good rows are filed, bad
@@ -271,7 +278,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
                  refused=len(report.refused_rows))
         return JSONResponse(status_code=201, content=report.summary())
 
-    @api.get("/v1/imports/{import_id}/errors.xlsx")
+    @api.get("/v1/imports/{import_id}/errors.xlsx", responses=refusals(403, 404, 422))
     async def get_import_errors(import_id: str, principal: CurrentPrincipal, pool: PoolDep,
                                 authority: AuthorityDep) -> Response:
         row = await pool.fetchrow("SELECT * FROM imports WHERE import_id = $1", import_id)
@@ -282,13 +289,14 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         return Response(content, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="errors-{import_id}.xlsx"'})
 
-    @api.post("/v1/applications/{application_id}/bank-card", status_code=201, response_model=Recorded)
+    @api.post("/v1/applications/{application_id}/bank-card", status_code=201, response_model=Recorded,
+              responses=ACT_REFUSALS)
     async def correct_bank_card(application_id: str, form: BankCardForm, principal: CurrentPrincipal,
                                 pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """After the bank refused a card (payment_failed): the grant is issued again to this card."""
         return recorded(await acts.correct_bank_card(pool, authority, principal, application_id, form.bank_card))
 
-    @api.get("/v1/review-queue")
+    @api.get("/v1/review-queue", responses=refusals())
     async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
         orgs = [code for code in authority.tree.orgs if authority.tree.may_act(principal.org, code)]
         return JSONResponse(content={"items": [_jsonable(v) for v in await review_queue(pool, orgs)]})

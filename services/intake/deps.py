@@ -6,7 +6,8 @@ from typing import Annotated
 
 import asyncpg
 import structlog
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.shared.authority import Authority, Principal
 
@@ -21,9 +22,15 @@ def authority_of(request: Request) -> Authority:
     return request.app.state.authority
 
 
-async def principal_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    token = authorization.removeprefix("Bearer ").strip() if authorization else None
-    principal = request.app.state.authority.principal(token)
+# The staff's API token, as the OpenAPI document's bearer scheme. Not refused here (auto_error):
+# a missing or wrong token is refused by the authority, in the API's own answer (401, ErrorList).
+_bearer = HTTPBearer(auto_error=False, scheme_name="api_token",
+                     description="每个工会账号的访问令牌：Authorization: Bearer <令牌>")
+
+
+async def principal_of(request: Request,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    principal = request.app.state.authority.principal(credentials.credentials.strip() if credentials else None)
     structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
     return principal
 

@@ -24,6 +24,7 @@ from contracts.employment import (
 )
 from services.intake import graduates
 from services.intake.acts import record_submission
+from services.intake.answers import ACT_REFUSALS, refusals
 from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import BankCard
 from services.intake.national_export import national_workbook, paid_records
@@ -93,13 +94,13 @@ async def _today(pool) -> dt.date | None:
 def employment_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["阳光就业"])
 
-    @router.get("/graduates")
+    @router.get("/graduates", responses=refusals())
     async def list_graduates(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
         """The graduates the caller's union keeps (its subtree as origin) or was handed."""
         rows = await graduates.graduates_seen_by(pool, authority, principal.org)
         return JSONResponse({"items": [_json(r) for r in rows]})
 
-    @router.get("/graduates/{graduate_id}")
+    @router.get("/graduates/{graduate_id}", responses=refusals(403, 404, 422))
     async def get_graduate(graduate_id: str, principal: CurrentPrincipal, pool: PoolDep,
                            authority: AuthorityDep) -> JSONResponse:
         view = await graduates.graduate_view(pool, graduate_id)
@@ -107,55 +108,62 @@ def employment_router() -> APIRouter:
             raise Refused("org_out_of_scope", "无权查看该毕业生档案")
         return JSONResponse(_json(view))
 
-    @router.post("/graduates/{graduate_id}/profile", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/profile", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def profile(graduate_id: str, form: Profile, principal: CurrentPrincipal, pool: PoolDep,
                       authority: AuthorityDep) -> Recorded:
         """实名制档案: 专业方向, 家庭状况, 就业意愿 (city, union, industry), 援助需求."""
         return _recorded(await graduates.profile(pool, authority, principal, graduate_id, form.model_dump()),
                          "graduate_id")
 
-    @router.post("/graduates/{graduate_id}/handoffs", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/handoffs", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def hand_off(graduate_id: str, form: HandoffForm, principal: CurrentPrincipal, pool: PoolDep,
                        authority: AuthorityDep) -> Recorded:
         """生源地工会 hands the graduate to the union of the city they intend to work in."""
         return _recorded(await graduates.hand_off(pool, authority, principal, graduate_id, form.to_org, form.note),
                          "handoff_id")
 
-    @router.post("/graduates/{graduate_id}/handoffs/{handoff_id}/answer", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/handoffs/{handoff_id}/answer", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def answer(graduate_id: str, handoff_id: str, form: HandoffAnswerForm, principal: CurrentPrincipal,
                      pool: PoolDep, authority: AuthorityDep) -> Recorded:
         """The destination union accepts (then keeps the file with the origin) or returns it."""
         return _recorded(await graduates.answer_handoff(pool, authority, principal, graduate_id, handoff_id,
                                                         form.accepted, form.note), "handoff_id")
 
-    @router.post("/job-fairs", status_code=201, response_model=Recorded)
+    @router.post("/job-fairs", status_code=201, response_model=Recorded, responses=refusals(403, 409, 422))
     async def job_fair(form: JobFairForm, principal: CurrentPrincipal, pool: PoolDep,
                        authority: AuthorityDep) -> Recorded:
         """校企对接 and 线上线下招聘会, with the posts offered (jobs, internships, work-study)."""
         return _recorded(await graduates.hold_job_fair(pool, authority, principal, form.org_code, form.name, form.kind,
                                                        form.held_on, form.posts), "fair_id")
 
-    @router.post("/graduates/{graduate_id}/recommendations", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/recommendations", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def recommend(graduate_id: str, form: RecommendationForm, principal: CurrentPrincipal, pool: PoolDep,
                         authority: AuthorityDep) -> Recorded:
         return _recorded(await graduates.recommend(pool, authority, principal, graduate_id, form.fair_id,
                                                    form.post_id), "recommendation_id")
 
-    @router.post("/graduates/{graduate_id}/progress", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/progress", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def progress(graduate_id: str, form: ProgressForm, principal: CurrentPrincipal, pool: PoolDep,
                        authority: AuthorityDep) -> Recorded:
         """入学 → 培训 → 实习 → 求职 → 洽谈 → 签约 → 就业, or 未就业 / 升学 / 基层项目."""
         return _recorded(await graduates.record_progress(pool, authority, principal, graduate_id,
                                                          **form.model_dump()), "graduate_id")
 
-    @router.post("/graduates/{graduate_id}/supports", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/supports", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def support(graduate_id: str, form: SupportForm, principal: CurrentPrincipal, pool: PoolDep,
                       authority: AuthorityDep) -> Recorded:
         """创业扶持 (mentor, space) and 一帮一 pairing with a donor or model worker."""
         return _recorded(await graduates.arrange_support(pool, authority, principal, graduate_id, form.kind,
                                                          form.partner), "support_id")
 
-    @router.post("/graduates/{graduate_id}/subsidies", status_code=201, response_model=Recorded)
+    @router.post("/graduates/{graduate_id}/subsidies", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def subsidy(graduate_id: str, form: SubsidyForm, principal: CurrentPrincipal, pool: PoolDep,
                       authority: AuthorityDep, request: Request) -> Recorded:
         """Training, placement, work-study and start-up subsidies, paid from central assistance
@@ -178,7 +186,7 @@ def reports_router() -> APIRouter:
         authority.require_scope(principal.org, top)
         return top
 
-    @router.get("/reports/{name}.xlsx")
+    @router.get("/reports/{name}.xlsx", responses=refusals(403, 404, 422))
     async def report(name: str, principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep,
                      request: Request, org: str | None = None, year: int = 2023,
                      as_of: Annotated[dt.date | None, Query(description="活动日期：截至当日")] = None) -> Response:
@@ -191,7 +199,7 @@ def reports_router() -> APIRouter:
         return Response(content, media_type=XLSX, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(REPORTS[name][0])}"})
 
-    @router.get("/deadlines")
+    @router.get("/deadlines", responses=refusals(403, 404, 422))
     async def deadlines(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep, request: Request,
                         org: str | None = None, year: int = 2023) -> JSONResponse:
         """The calendar's reports of the unions directly below: 已报送, 逾期报送, 逾期 or 未到期."""
@@ -199,14 +207,15 @@ def reports_router() -> APIRouter:
         return JSONResponse({"org_code": top, "items": await deadlines_below(
             pool, authority.tree, request.app.state.policies, top, year)})
 
-    @router.post("/deadlines/{deadline}/submission", status_code=201, response_model=Recorded)
+    @router.post("/deadlines/{deadline}/submission", status_code=201, response_model=Recorded,
+                 responses=ACT_REFUSALS)
     async def submit_report(deadline: str, principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep,
                             request: Request, year: int = 2023) -> Recorded:
         """The caller's union has sent the report due on `deadline` (a code of its policy's calendar)."""
         event = await record_submission(pool, authority, request.app.state.policies, principal, deadline, year)
         return Recorded(event=event.NAME, id=event.deadline)
 
-    @router.get("/exports/national.xlsx")
+    @router.get("/exports/national.xlsx", responses=refusals(403, 404, 422))
     async def national_export(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep,
                               org: str | None = None, year: int = 2023) -> Response:
         """Aid paid to filed households, laid out for 工会帮扶工作管理系统 (docs/national-export.md)."""

@@ -9,6 +9,7 @@ from contracts.employment import EmploymentProgressRecorded, EmploymentStage
 from contracts.envelope import Envelope
 from contracts.registry import decode
 from contracts.topics import APPLICATIONS, DEAD_LETTER, DEAD_LETTER_REASON_HEADER
+from services.intake.answers import ErrorList
 from services.intake.api import create_api
 from tests.factories import application, auth, form
 from tests.integration.services import running
@@ -25,6 +26,7 @@ async def test_filing_over_http_is_validated_idempotent_and_emitted(settings):
             bad = await client.post("/v1/applications", json=form(2, bank_card="6228480000000000001"))
             view = await client.get(f"/v1/applications/{first.json()['application_id']}")
             missing = await client.get("/v1/applications/nope")
+            stranger = await client.post("/v1/applications", json=form(3), headers={"Authorization": "Bearer wrong"})
             spec = await client.get("/openapi.json")
         records = await eventually(lambda: read_topic(settings, APPLICATIONS, idle=0.5), lambda r: len(r) == 1)
     assert (first.status_code, again.status_code) == (201, 200)
@@ -33,7 +35,17 @@ async def test_filing_over_http_is_validated_idempotent_and_emitted(settings):
     assert bad.json()["errors"][0]["code"] == "invalid_bank_card" and "银行卡" in bad.json()["errors"][0]["message"]
     assert view.json()["status"] == "submitted"
     assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "application_not_found"
-    assert "/v1/applications" in spec.json()["paths"]
+    paths = spec.json()["paths"]
+    # the OpenAPI document tells the truth: each refusal is an ErrorList under a status documented
+    # for its route as one, and the token is the bearer scheme
+    for refusal, method, path in [(bad, "post", "/v1/applications"), (stranger, "post", "/v1/applications"),
+                                  (missing, "get", "/v1/applications/{application_id}")]:
+        documented = paths[path][method]["responses"][str(refusal.status_code)]
+        assert documented["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorList"
+        assert ErrorList.model_validate(refusal.json()).errors
+    assert stranger.status_code == 401 and stranger.json()["errors"][0]["code"] == "unauthenticated"
+    assert spec.json()["components"]["securitySchemes"]["api_token"]["scheme"] == "bearer"
+    assert paths["/v1/applications"]["post"]["security"] == [{"api_token": []}]
     envelope = Envelope.from_bytes(records[0].value)
     assert envelope.correlationid == "corr-1" and envelope.orgcode == "341602"
     assert isinstance(decode(envelope), ApplicationSubmitted)
