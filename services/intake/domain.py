@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import Annotated, Any
 
+import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -59,17 +60,38 @@ class ApplicationForm(BaseModel):
     def _printable_text_only(cls, data: Any) -> Any:
         """Control characters and broken encodings (lone surrogates) have no place in a form, and
         PostgreSQL or the broker could not keep them faithfully."""
-        if _UNPRINTABLE.search("".join(_strings(data))):
+        if has_unprintable_text(data):
             raise PydanticCustomError("invalid_characters", "含有控制字符或无法识别的字符，请检查后重新填写")
         return data
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+# In orjson's JSON, where escaped backslashes are taken out: an escape other than a quote's (orjson
+# escapes nothing but quotes, backslashes and control characters), or DEL, which it writes as is.
+_CONTROL_IN_JSON = re.compile(rb'\\[^"]|\x7f')
+
+
+def has_unprintable_text(data: Any) -> bool:
+    """Whether any string of a parsed form, keys included, holds a control character or a lone
+    surrogate. Searched in the form as orjson writes it, in one pass (walking a form's hundred
+    strings in Python was a quarter of validating a filing); where orjson declines the data (a
+    lone surrogate, an integer beyond 64 bits), the strings are walked one by one."""
+    try:
+        written = orjson.dumps(data, default=_not_text, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS)
+    except TypeError:
+        return _UNPRINTABLE.search("".join(_strings(data))) is not None
+    if b"\\" not in written and b"\x7f" not in written:  # the common case, found at memchr's speed
+        return False
+    return _CONTROL_IN_JSON.search(written.replace(b"\\\\", b"")) is not None
+
+
+def _not_text(_: object) -> None:
+    """What is neither text, a number, a list nor a mapping holds no text to check."""
+    return None
 
 
 def _strings(value: Any) -> list[str]:
-    """Every string of a parsed form, keys included (one list, searched once joined: this runs
-    on every filing, and a form holds a hundred strings)."""
+    """Every string of a parsed form, keys included."""
     found: list[str] = []
     pending = [value]
     while pending:

@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
-from services.intake.domain import ApplicationForm, application_id_for
+from services.intake.domain import _UNPRINTABLE, ApplicationForm, _strings, application_id_for, has_unprintable_text
 from services.intake.personal_data import _ID_PROBLEMS, valid_id_number
 from tests.factories import form
 
@@ -59,3 +59,34 @@ def test_the_id_number_check_agrees_with_stdnum(region, year, month, day, serial
         assert refused.value.context["why"] == _ID_PROBLEMS.get(type(exc), "格式错误")
     else:
         assert valid_id_number(number) == expected
+
+
+# Text with at most one odd piece in it (so that each kind is seen alone): a control character,
+# DEL, a lone surrogate, or backslashes and quotes that are only text.
+_ODD = st.sampled_from(["\\", '"', "\\n", "\\\\", '\\"', "\\u0000", "\n", "\r", "\t", "\x00", "\x1f", "\x7f",
+                        "\\\x7f", "\x80", "\ud800", "\udfff", "\U0001f600", "中"])
+_CLEAN = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=4)
+_TEXT = _CLEAN | st.builds(lambda before, odd, after: before + odd + after, _CLEAN, _ODD, _CLEAN)
+_FORM_LIKE = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats() | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(_TEXT | st.integers(), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_FORM_LIKE)
+def test_the_printable_text_check_finds_exactly_what_a_walk_of_every_string_finds(data):
+    """The one-pass check (the form as orjson writes it) against its definition: any string,
+    key or value, at any depth, holding a control character, DEL or a lone surrogate."""
+    expected = _UNPRINTABLE.search("".join(_strings(data))) is not None
+    assert has_unprintable_text(data) is expected
+
+
+def test_a_control_character_anywhere_in_a_form_refuses_it():
+    for where in ({"worker": {**form()["worker"], "name": "王\r强"}}, {"school_note\x00": "x"},
+                  {"documents": [{"kind": "附件5", "location": "s3://x/\ud800", "sha256": "0" * 64}]}):
+        with pytest.raises(ValidationError) as caught:
+            ApplicationForm.model_validate({**form(), **where})
+        assert [e["type"] for e in caught.value.errors()] == ["invalid_characters"]
+    assert ApplicationForm.model_validate({**form(), "household_id": 'a\\nb"\\'})  # backslashes are text
