@@ -35,6 +35,7 @@ from services.intake.employment_api import employment_router, reports_router
 from services.intake.field_errors import field_error
 from services.intake.filing_desk import FilingDesk
 from services.intake.handlers import Filing, application_view, review_queue
+from services.intake.views import ApplicationView, ReviewQueue
 from services.shared import eventstore, outbox, tracing
 from services.shared.authority import Authority
 from services.shared.errors import Refused
@@ -194,14 +195,14 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         return Response(orjson.dumps({"application_id": filed.application_id, "status": "submitted"}),
                         status_code=201 if filed.created else 200, media_type="application/json")
 
-    @api.get("/v1/applications/{application_id}", responses=refusals(403, 404, 422))
+    @api.get("/v1/applications/{application_id}", response_model=ApplicationView, responses=refusals(403, 404, 422))
     async def get_application(application_id: str, principal: CurrentPrincipal, pool: PoolDep,
-                              authority: AuthorityDep) -> JSONResponse:
+                              authority: AuthorityDep) -> dict | JSONResponse:
         view = await application_view(pool, application_id)
         if view is None:
             return _not_found()
         authority.require_scope(principal.org, view["org_code"])
-        return JSONResponse(content=_jsonable(view))
+        return _jsonable(view)
 
     def recorded(event: Event) -> Recorded:
         return Recorded(application_id=event.application_id, event=event.NAME, id=acts.act_id(event))
@@ -296,10 +297,10 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         """After the bank refused a card (payment_failed): the grant is issued again to this card."""
         return recorded(await acts.correct_bank_card(pool, authority, principal, application_id, form.bank_card))
 
-    @api.get("/v1/review-queue", responses=refusals())
-    async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
+    @api.get("/v1/review-queue", response_model=ReviewQueue, responses=refusals())
+    async def get_review_queue(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> dict:
         orgs = [code for code in authority.tree.orgs if authority.tree.may_act(principal.org, code)]
-        return JSONResponse(content={"items": [_jsonable(v) for v in await review_queue(pool, orgs)]})
+        return {"items": [_jsonable(v) for v in await review_queue(pool, orgs)]}
 
     @api.get("/healthz")
     async def health(pool: PoolDep) -> dict[str, str]:

@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.base import OrgCode
@@ -29,6 +28,7 @@ from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import BankCard
 from services.intake.national_export import national_workbook, paid_records
 from services.intake.reports import deadlines_below, report_workbook
+from services.intake.views import Deadlines, GraduateList, GraduateView
 from services.reports.annexes import REPORTS
 from services.shared.errors import Refused
 
@@ -94,19 +94,19 @@ async def _today(pool) -> dt.date | None:
 def employment_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["阳光就业"])
 
-    @router.get("/graduates", responses=refusals())
-    async def list_graduates(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> JSONResponse:
+    @router.get("/graduates", response_model=GraduateList, responses=refusals())
+    async def list_graduates(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep) -> dict:
         """The graduates the caller's union keeps (its subtree as origin) or was handed."""
         rows = await graduates.graduates_seen_by(pool, authority, principal.org)
-        return JSONResponse({"items": [_json(r) for r in rows]})
+        return {"items": [_json(r) for r in rows]}
 
-    @router.get("/graduates/{graduate_id}", responses=refusals(403, 404, 422))
+    @router.get("/graduates/{graduate_id}", response_model=GraduateView, responses=refusals(403, 404, 422))
     async def get_graduate(graduate_id: str, principal: CurrentPrincipal, pool: PoolDep,
-                           authority: AuthorityDep) -> JSONResponse:
+                           authority: AuthorityDep) -> dict:
         view = await graduates.graduate_view(pool, graduate_id)
         if not graduates.visible_to(authority, principal.org, view):
             raise Refused("org_out_of_scope", "无权查看该毕业生档案")
-        return JSONResponse(_json(view))
+        return _json(view)
 
     @router.post("/graduates/{graduate_id}/profile", status_code=201, response_model=Recorded,
                  responses=ACT_REFUSALS)
@@ -199,13 +199,12 @@ def reports_router() -> APIRouter:
         return Response(content, media_type=XLSX, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(REPORTS[name][0])}"})
 
-    @router.get("/deadlines", responses=refusals(403, 404, 422))
+    @router.get("/deadlines", response_model=Deadlines, responses=refusals(403, 404, 422))
     async def deadlines(principal: CurrentPrincipal, pool: PoolDep, authority: AuthorityDep, request: Request,
-                        org: str | None = None, year: int = 2023) -> JSONResponse:
+                        org: str | None = None, year: int = 2023) -> dict:
         """The calendar's reports of the unions directly below: 已报送, 逾期报送, 逾期 or 未到期."""
         top = _top(principal, authority, org)
-        return JSONResponse({"org_code": top, "items": await deadlines_below(
-            pool, authority.tree, request.app.state.policies, top, year)})
+        return {"org_code": top, "items": await deadlines_below(pool, authority.tree, request.app.state.policies, top, year)}
 
     @router.post("/deadlines/{deadline}/submission", status_code=201, response_model=Recorded,
                  responses=ACT_REFUSALS)
