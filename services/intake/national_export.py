@@ -24,9 +24,9 @@ _ROWS = """
            g.transfer_id, g.recorded_at
     FROM applications a
     LEFT JOIN events e ON e.stream_id = 'application-' || a.application_id AND e.version = 1
-    LEFT JOIN (  -- each application's latest grant, in one pass over the ledger (not one search per application)
-        SELECT DISTINCT ON (application_id) application_id, transfer_id, recorded_at FROM ledger_view
-        WHERE kind = 'grant' ORDER BY application_id, sequence DESC) g USING (application_id)
+    LEFT JOIN LATERAL (  -- each application's latest grant, found through the index by application
+        SELECT transfer_id, recorded_at FROM ledger_view l
+        WHERE l.application_id = a.application_id AND l.kind = 'grant' ORDER BY l.sequence DESC LIMIT 1) g ON true
     WHERE a.org_code = ANY($1) AND a.status = ANY($2)
     ORDER BY a.org_code, a.application_id
 """
