@@ -22,7 +22,7 @@ from services.bench.baselines import Rate, kafka_produce_and_consume, postgres_i
 from services.bench.procfs import process_cpu
 from services.demo.run import play
 from services.demo.season import generate
-from services.season.progress import pause_after, progress
+from services.season.progress import pause_after, progress, watch, watching_backends
 from services.shared.settings import Settings
 
 SERVICES = ("intake", "verification", "disbursement", "employment")
@@ -41,9 +41,10 @@ class Marks:
     peak_rss_kb: dict[str, int] = field(default_factory=dict)
     cpu_at_first_filing: dict[str, float] = field(default_factory=dict)
     cpu_when_paid: dict[str, float] = field(default_factory=dict)
+    watching_backends: frozenset[int] = frozenset()
 
     def sample_processes(self) -> dict[str, float]:
-        rss, cpu = processes()
+        rss, cpu = processes(self.watching_backends)
         for name, kb in rss.items():
             self.peak_rss_kb[name] = max(kb, self.peak_rss_kb.get(name, 0))
         return cpu
@@ -57,10 +58,11 @@ class Marks:
 CPU_PARTS = (*SERVICES, "PostgreSQL", "Kafka", "bench harness (staff, bank, sampling)")
 
 
-def processes() -> tuple[dict[str, int], dict[str, float]]:
+def processes(watching_backends: frozenset[int] = frozenset()) -> tuple[dict[str, int], dict[str, float]]:
     """VmHWM (peak resident set, kB) of each running `jinqiu service NAME` process, and the CPU
     seconds used so far by each service, by PostgreSQL (its processes, and the children that
-    have exited), by the Kafka broker and by this harness."""
+    have exited), by the Kafka broker and by this harness (with the PostgreSQL processes serving
+    its own counting, `watching_backends`: 11-14% of the database's statement time at 10,000)."""
     rss: dict[str, int] = {}
     cpu: dict[str, float] = dict.fromkeys(CPU_PARTS, 0.0)
     for proc in Path("/proc").iterdir():
@@ -76,11 +78,11 @@ def processes() -> tuple[dict[str, int], dict[str, float]]:
                     if line.startswith("VmHWM:"):
                         rss[name] = int(line.split()[1])
             elif comm == "postgres":
-                cpu["PostgreSQL"] += own + children
+                cpu[CPU_PARTS[-1] if int(proc.name) in watching_backends else "PostgreSQL"] += own + children
             elif any(b"kafka.Kafka" in part for part in cmdline):
                 cpu["Kafka"] += own
     times = os.times()
-    cpu[CPU_PARTS[-1]] = times.user + times.system
+    cpu[CPU_PARTS[-1]] += times.user + times.system
     return rss, cpu
 
 
@@ -88,10 +90,11 @@ async def _sample(database_url: str, total: int, marks: Marks) -> None:
     """How far the season got, every quarter second while counting is cheap, then as often as
     keeps the counting a twentieth of the database's work (`pause_after`: the stage marks are
     that precise); every eight samples, the services' peak RSS (a high-water mark)."""
-    conn = await asyncpg.connect(database_url)
+    conn = await watch(database_url)
     try:
         for tick in itertools.count():
             now = time.monotonic()
+            marks.watching_backends = await watching_backends(conn)
             if tick % 8 == 0:
                 marks.sample_processes()
             with contextlib.suppress(asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):

@@ -31,7 +31,7 @@ from services.demo.employment import Desk, play_employment
 from services.demo.season import CITY, COUNTIES, DESTINATION, PROVINCE, YEAR, Season, employment_plan, replacement_card
 from services.demo.staff_http import Answer, StaffHttp
 from services.reports import outputs
-from services.season.progress import SeasonProgress, wait_until
+from services.season.progress import SeasonProgress, wait_until, watch
 from services.season.publishing import Publishers
 from services.shared.authority import Authority
 from services.shared.policy import BUNDLED_POLICIES, load_book
@@ -166,7 +166,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
     await publishers.start()
     opening = [*season.funds, *season.registry, ClockTicked(today=FILING_DAY)]
     services = ServiceProcesses(settings, out / "logs", free_port())
-    conn = await asyncpg.connect(settings.database_url)
+    conn = await watch(settings.database_url)
     try:
         # Union levels publish funds, registry and the date while the services start.
         await asyncio.gather(services.start(), bank.start(),

@@ -25,7 +25,7 @@ from contracts.reviews import ClockTicked
 from deploy.local import free_port
 from services.reports import outputs
 from services.season.employment_files import employment_paths, read_employment_file
-from services.season.progress import SeasonProgress, wait_until
+from services.season.progress import SeasonProgress, wait_until, watch
 from services.season.publishing import Publishers
 from services.season.registry_files import FileProblem, application_paths, read_registry_file, registry_paths
 from services.shared.authority import Authority
@@ -102,7 +102,7 @@ async def run_season(settings: Settings, input_dir: Path, out: Path, org: str, t
     publishers = Publishers(settings, authority)
     await publishers.start()
     services = ServiceProcesses(settings, out / "logs", free_port())
-    conn = await asyncpg.connect(settings.database_url)
+    conn = await watch(settings.database_url)
     reports, file_errors = [], []
     try:
         await asyncio.gather(services.start(),
