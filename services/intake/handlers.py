@@ -167,7 +167,7 @@ on_submitted_elsewhere = Many(_submitted_elsewhere, others_only=SOURCE)
 # application.submitted completes.
 _PLACEHOLDER = """
     INSERT INTO applications (application_id, submission_id, org_code, status)
-    VALUES ($1, $1, '', 'submitted') ON CONFLICT (application_id) DO NOTHING
+    SELECT a, a, '', 'submitted' FROM unnest($1::text[]) AS a ORDER BY a ON CONFLICT (application_id) DO NOTHING
 """
 # Within one review attempt; a decision of a later attempt (after an upheld appeal) starts over.
 STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "appealed", "appeal_dismissed",
@@ -222,7 +222,7 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
                          step.attempt, step.complaints, step.fund_sources, step.paid_from))
         if rows:
             conn = items[0][0].conn
-            await conn.executemany(_PLACEHOLDER, [(row[0],) for row in rows])
+            await conn.execute(_PLACEHOLDER, list({row[0] for row in rows}))
             await conn.executemany(_FOLLOW, rows)
 
     return Many(apply)
