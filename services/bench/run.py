@@ -41,10 +41,10 @@ class Marks:
     peak_rss_kb: dict[str, int] = field(default_factory=dict)
     cpu_at_first_filing: dict[str, float] = field(default_factory=dict)
     cpu_when_paid: dict[str, float] = field(default_factory=dict)
-    watching_backends: frozenset[int] = frozenset()
 
-    def sample_processes(self) -> dict[str, float]:
-        rss, cpu = processes(self.watching_backends)
+    def sample_processes(self, watching: frozenset[int] = frozenset()) -> dict[str, float]:
+        """The processes' figures now; `watching`: the harness's own PostgreSQL processes."""
+        rss, cpu = processes(watching)
         for name, kb in rss.items():
             self.peak_rss_kb[name] = max(kb, self.peak_rss_kb.get(name, 0))
         return cpu
@@ -94,13 +94,12 @@ async def _sample(database_url: str, total: int, marks: Marks) -> None:
     try:
         for tick in itertools.count():
             now = time.monotonic()
-            marks.watching_backends = await watching_backends(conn)
             if tick % 8 == 0:
                 marks.sample_processes()
             with contextlib.suppress(asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
                 filed = await conn.fetchval("SELECT count(*) FROM intake.applications WHERE filed_by_org IS NOT NULL")
                 if filed and marks.first_filed is None:
-                    marks.first_filed, marks.cpu_at_first_filing = now, marks.sample_processes()
+                    marks.first_filed, marks.cpu_at_first_filing = now, marks.sample_processes(await watching_backends(conn))
                 if filed >= total and marks.filed is None:
                     marks.filed = now
                 p = await progress(conn)
@@ -109,7 +108,7 @@ async def _sample(database_url: str, total: int, marks: Marks) -> None:
                 if p.decided >= total and marks.decided is None:
                     marks.decided = now
                 if marks.decided and p.payments == p.payable and p.in_flight == 0 and marks.paid is None:
-                    marks.paid, marks.cpu_when_paid = now, marks.sample_processes()
+                    marks.paid, marks.cpu_when_paid = now, marks.sample_processes(await watching_backends(conn))
             await asyncio.sleep(pause_after(time.monotonic() - now))
     finally:
         marks.sample_processes()

@@ -30,7 +30,7 @@ _bearer = HTTPBearer(auto_error=False, scheme_name="api_token",
 
 async def principal_of(request: Request,
                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-    principal = request.app.state.authority.principal(credentials.credentials.strip() if credentials else None)
+    principal = request.app.state.authority.principal(credentials.credentials if credentials else None)
     structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
     return principal
 
