@@ -131,17 +131,21 @@ async def _latency(database_url: str) -> tuple[float, float]:
         await conn.close()
 
 
-async def run_bench(settings: Settings, applications: int, out: Path, console: Console) -> None:
+async def run_bench(settings: Settings, applications: int, out: Path, console: Console,
+                    offered_rate: float | None = None) -> None:
     console.print("baselines: Kafka produce/consume, PostgreSQL inserts …")
     produced, consumed = await kafka_produce_and_consume(settings, 100_000)
     single, many, copied = await postgres_inserts(settings.database_url, 50_000)
     season = generate(applications, 2023)
+    if offered_rate:
+        console.print(f"filings offered at {offered_rate:,.0f}/s whatever the answers (open load); "
+                      "filed per second below that means the system could not keep up")
     total = len(season.applications) + len(season.refiled_by_city)
     marks = Marks()
     sampler = asyncio.create_task(_sample(settings.database_url, total, marks))
     started = time.monotonic()
     try:
-        outcome = await play(settings, season, out, console)
+        outcome = await play(settings, season, out, console, offered_rate=offered_rate)
     finally:
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -115,7 +115,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         configure_logging(Settings().log_level, stream=log_file)
         with infrastructure() as endpoints:
             console.print(f"基础设施 infrastructure: {endpoints.origin} ({_durability(endpoints)})")
-            uvloop.run(run_bench(_settings(endpoints), args.applications, out, Console(width=130)))
+            uvloop.run(run_bench(_settings(endpoints), args.applications, out, Console(width=130), args.rate))
     return 0
 
 
@@ -471,6 +471,8 @@ def parser() -> argparse.ArgumentParser:
                                          "services on them: rates, ratios, latency, peak RSS, audit rate")
     bench.add_argument("--applications", type=int, default=2000)
     bench.add_argument("--out", default="out/bench")
+    bench.add_argument("--rate", type=float, default=None, metavar="PER_SECOND",
+                       help="offer filings at this steady rate (open load) instead of 24 clerks as fast as answered")
     bench.add_argument("--trace-sample", type=float, default=0.01,
                        help="share of filings whose spans are recorded (default 0.01, as deploy/k8s; 1 as the demo)")
     bench.set_defaults(func=cmd_bench)

@@ -95,15 +95,21 @@ class Staff:
             await asyncio.sleep(0.1)
 
 
-async def file_applications(staff: Staff, season: Season, bar: Progress) -> tuple[dict[str, str], int]:
+async def file_applications(staff: Staff, season: Season, bar: Progress,
+                            offered_rate: float | None = None) -> tuple[dict[str, str], int]:
     """Counties file their forms, the city re-files some; returns submission → application id, and
-    how many intake refused (422), which must be exactly the mistyped forms."""
+    how many intake refused (422), which must be exactly the mistyped forms. Staff file 24 at a
+    time as fast as intake answers, or, with `offered_rate`, one filing every 1/rate seconds
+    whether or not the earlier ones were answered (an open load: latency at a given peak)."""
     filings = [(f["org_code"], f) for f in season.applications + season.mistyped]
     filings += [(CITY, f) for f in season.refiled_by_city]
     task = bar.add_task("提交申请 filing", total=len(filings))
-    limit = asyncio.Semaphore(24)
+    limit = asyncio.Semaphore(24 if offered_rate is None else len(filings))
+    begun = time.monotonic()
 
-    async def post(org: str, form: dict) -> tuple[str, str | None]:
+    async def post(number: int, org: str, form: dict) -> tuple[str, str | None]:
+        if offered_rate is not None:
+            await asyncio.sleep(begun + number / offered_rate - time.monotonic())
         async with limit:
             response = await staff.post(org, "/v1/applications", form)
             bar.advance(task)
@@ -112,7 +118,7 @@ async def file_applications(staff: Staff, season: Season, bar: Progress) -> tupl
             response.raise_for_status()
             return form["submission_id"], response.json()["application_id"]
 
-    filed = dict(await asyncio.gather(*(post(org, form) for org, form in filings)))
+    filed = dict(await asyncio.gather(*(post(i, org, form) for i, (org, form) in enumerate(filings))))
     refused = sum(1 for v in filed.values() if v is None)
     if refused != len(season.mistyped):
         raise RuntimeError(f"intake refused {refused} forms, expected {len(season.mistyped)}")
@@ -153,7 +159,7 @@ async def _until(probe: Callable, timeout: float = 30) -> None:
 
 
 async def play(settings: Settings, season: Season, out: Path, console: Console,
-               crash: bool = False, serve: bool = False) -> DemoOutcome:
+               crash: bool = False, serve: bool = False, offered_rate: float | None = None) -> DemoOutcome:
     """The season; with `crash`, verification and disbursement are killed mid-flight and restarted."""
     started = time.monotonic()
     tokens = demo_tokens()
@@ -179,7 +185,7 @@ async def play(settings: Settings, season: Season, out: Path, console: Console,
         async with StaffHttp(services.url, {p["org"]: token for token, p in tokens.items()}) as http:
             staff = Staff(http)
             with Progress(*columns, console=console) as bar:
-                ids, refused = await file_applications(staff, season, bar)
+                ids, refused = await file_applications(staff, season, bar, offered_rate)
                 if crash:
                     await services.crash_and_restart("verification")
                 reviewed = bar.add_task("审核 reviewed", total=n)
