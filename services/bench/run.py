@@ -1,7 +1,7 @@
 """`jinqiu bench`: on one broker and one database, first the bare baselines, then a whole demo
 season through the four services (HTTP filing, review, notice, payment, bank), sampled as it runs:
-when each stage finished, submit → verdict latency, each service's peak RSS, and the audit rate
-of the season's ledger. Prints one table; asserts nothing (a benchmark, not a test)."""
+when each stage finished, submit → verdict latency and its two hops, each service's peak RSS, and
+the audit rate of the season's ledger. Prints one table; asserts nothing (a benchmark, not a test)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rich.table import Table
 
 from services.audit.verify import verify_lines
 from services.bench.baselines import Rate, kafka_produce_and_consume, postgres_inserts
+from services.bench.hops import Hop, submit_to_verdict
 from services.bench.procfs import process_cpu
 from services.demo.run import play
 from services.demo.season import generate
@@ -151,18 +152,20 @@ async def run_bench(settings: Settings, applications: int, out: Path, console: C
         with contextlib.suppress(asyncio.CancelledError):
             await sampler
     p50, p99 = await _latency(settings.database_url)
+    hops = await submit_to_verdict(settings)
     audit_started = time.perf_counter()
     with (out / "ledger.jsonl").open("rb") as f:
         audit = verify_lines(f)
     audit_rate = Rate("jinqiu audit verify (one core)", audit.entries, time.perf_counter() - audit_started)
     cpu_ms = marks.cpu_ms_per(total)
-    _print(console, applications, total, started, marks, outcome.progress.payable, (p50, p99), audit_rate,
+    _print(console, applications, total, started, marks, outcome.progress.payable, (p50, p99), hops, audit_rate,
            audit.passed and outcome.audit.passed, [produced, consumed, single, many, copied])
     _print_cpu(console, cpu_ms)
 
 
 def _print(console: Console, applications: int, total: int, started: float, marks: Marks, payable: int,
-           latency: tuple[float, float], audit: Rate, audited: bool, baselines: list[Rate]) -> None:
+           latency: tuple[float, float], hops: list[Hop], audit: Rate, audited: bool,
+           baselines: list[Rate]) -> None:
     produce = baselines[0].per_second
     table = Table(title=f"jinqiu bench: {applications} applications ({total} filings) on 2 cores")
     for column in ("what", "count", "seconds", "per second", "÷ bare produce", "p50 / p99 ms", "peak RSS MB"):
@@ -178,6 +181,9 @@ def _print(console: Console, applications: int, total: int, started: float, mark
         rate = count / seconds if done and seconds > 0 else 0.0
         table.add_row(what, f"{count:,}", f"{seconds:.1f}", f"{rate:,.0f}", f"{rate / produce:.4f}" if produce else "",
                       f"{latency[0]:.0f} / {latency[1]:.0f}" if what.startswith("reviewed") else "", "")
+        if what.startswith("reviewed"):
+            for hop in hops:
+                table.add_row(f"  of which {hop.what}", "", "", "", "", f"{hop.p50_ms:.0f} / {hop.p99_ms:.0f}", "")
     for name in SERVICES:
         kb = marks.peak_rss_kb.get(name)
         table.add_row(f"service {name}", "", "", "", "", "", f"{kb / 1024:.0f}" if kb else "?")
