@@ -36,6 +36,14 @@ async def submit_to_verdict(settings: Settings) -> list[Hop]:
             "SELECT event_id, extract(epoch FROM handled_at)::float8 AS at FROM verification.inbox")}
     finally:
         await conn.close()
+    return hops(submitted, published, handled)
+
+
+def hops(submitted: dict[str, float], published: dict[str, tuple[str, float]],
+         handled: dict[str, float]) -> list[Hop]:
+    """From when each application was filed (by application id), each ApplicationSubmitted was
+    sent (event id → application id, seconds) and verification took it (by event id); events
+    not yet taken, or of applications not filed here, are left out."""
     followed = [(submitted[application], sent, handled[event])
                 for event, (application, sent) in published.items() if application in submitted and event in handled]
     return [_hop("intake's outbox → Kafka", [sent - filed for filed, sent, _ in followed]),
