@@ -34,11 +34,11 @@ def _season(filings: int) -> SimpleNamespace:
 
 
 def test_an_offered_rate_keeps_filing_while_earlier_filings_wait_for_their_answers():
-    intake = SlowIntake(delay=0.3)
-    filed, refused = asyncio.run(file_applications(intake, _season(40), Progress(), offered_rate=1000))
+    intake = SlowIntake(delay=0.5)
+    filed, refused = asyncio.run(file_applications(intake, _season(40), Progress(), offered_rate=200))
     assert filed == {f"s{i}": f"app-s{i}" for i in range(40)} and refused == 0
     assert intake.most_in_flight == 40  # no clerk waited for an answer before the next filing
-    assert intake.sent[-1] - intake.sent[0] >= 39 / 1000 - 0.001  # paced: not all at once
+    assert intake.sent[-1] - intake.sent[0] > 0.15  # paced over 39/200 s, not all at once
 
 
 def test_without_a_rate_24_clerks_file_each_after_their_last_answer():
