@@ -455,6 +455,17 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _per_second(text: str) -> float:
+    """A rate for `--rate`: a number above zero."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0 or rate == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give filings per second, a number above zero")
+    return rate
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jinqiu", description="金秋助学 / 阳光就业 platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -471,7 +482,7 @@ def parser() -> argparse.ArgumentParser:
                                          "services on them: rates, ratios, latency, peak RSS, audit rate")
     bench.add_argument("--applications", type=int, default=2000)
     bench.add_argument("--out", default="out/bench")
-    bench.add_argument("--rate", type=float, default=None, metavar="PER_SECOND",
+    bench.add_argument("--rate", type=_per_second, default=None, metavar="PER_SECOND",
                        help="offer filings at this steady rate (open load) instead of 24 clerks as fast as answered")
     bench.add_argument("--trace-sample", type=float, default=0.01,
                        help="share of filings whose spans are recorded (default 0.01, as deploy/k8s; 1 as the demo)")

@@ -7,8 +7,10 @@ import time
 from types import SimpleNamespace
 
 import orjson
+import pytest
 from rich.progress import Progress
 
+from services.cli.main import parser
 from services.demo.run import file_applications
 from services.demo.staff_http import Answer
 
@@ -46,3 +48,10 @@ def test_without_a_rate_24_clerks_file_each_after_their_last_answer():
     filed, _ = asyncio.run(file_applications(intake, _season(60), Progress()))
     assert len(filed) == 60
     assert intake.most_in_flight == 24
+
+
+def test_the_bench_refuses_a_rate_that_is_not_a_number_above_zero():
+    for bad in ("0", "-5", "abc", "nan", "inf"):
+        with pytest.raises(SystemExit):
+            parser().parse_args(["bench", "--rate", bad])
+    assert parser().parse_args(["bench", "--rate", "150"]).rate == 150.0
