@@ -12,11 +12,10 @@ import asyncpg
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from contracts.applications import ApplicationSubmitted
 from contracts.topics import APPLICATIONS
 from services.shared.kafka import ADMIN, client_options
 from services.shared.settings import Settings
-
-SUBMITTED = "application.submitted.v1"
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ async def _published(settings: Settings) -> dict[str, tuple[str, float]]:
         while batch := await consumer.getmany(timeout_ms=2000, max_records=5000):
             for record in (r for records in batch.values() for r in records):
                 envelope = orjson.loads(record.value)
-                if envelope["type"].endswith(SUBMITTED):
+                if envelope["type"] == ApplicationSubmitted.type_name():
                     published[envelope["id"]] = (envelope["data"]["application_id"], record.timestamp / 1000)
     finally:
         await consumer.stop()

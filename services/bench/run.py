@@ -138,7 +138,7 @@ async def run_bench(settings: Settings, applications: int, out: Path, console: C
     produced, consumed = await kafka_produce_and_consume(settings, 100_000)
     single, many, copied = await postgres_inserts(settings.database_url, 50_000)
     season = generate(applications, 2023)
-    if offered_rate:
+    if offered_rate is not None:
         console.print(f"filings offered at {offered_rate:,.0f}/s whatever the answers (open load); "
                       "filed per second below that means the system could not keep up")
     total = len(season.applications) + len(season.refiled_by_city)
@@ -179,9 +179,10 @@ def _print(console: Console, applications: int, total: int, started: float, mark
     for what, count, done in stages:
         seconds = (done - first) if done else float("nan")
         rate = count / seconds if done and seconds > 0 else 0.0
+        reviewed = what.startswith("reviewed")
         table.add_row(what, f"{count:,}", f"{seconds:.1f}", f"{rate:,.0f}", f"{rate / produce:.4f}" if produce else "",
-                      f"{latency[0]:.0f} / {latency[1]:.0f}" if what.startswith("reviewed") else "", "")
-        if what.startswith("reviewed"):
+                      f"{latency[0]:.0f} / {latency[1]:.0f}" if reviewed else "", "")
+        if reviewed:
             for hop in hops:
                 table.add_row(f"  of which {hop.what}", "", "", "", "", f"{hop.p50_ms:.0f} / {hop.p99_ms:.0f}", "")
     for name in SERVICES:

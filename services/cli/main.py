@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import signal
 import sys
@@ -460,8 +461,8 @@ def _per_second(text: str) -> float:
     try:
         rate = float(text)
     except ValueError:
-        rate = 0.0
-    if not rate > 0 or rate == float("inf"):
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > 0):
         raise argparse.ArgumentTypeError(f"{text!r}: give filings per second, a number above zero")
     return rate
 
