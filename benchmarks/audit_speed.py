@@ -1,10 +1,12 @@
 """`python -m benchmarks.audit_speed [--entries N]`: how fast `jinqiu audit verify` replays a
 ledger: writes a valid N-entry ledger.jsonl (allocations, grants, settlements), then
-times the replay with and without --as-of, on one core. A benchmark, not a test."""
+times the replay with and without --as-of, on one core, a few rounds each (best, median and
+worst: this machine's speed wanders), and the memory a replay holds. A benchmark, not a test."""
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 import uuid
@@ -35,21 +37,36 @@ def write_ledger(path: Path, entries: int) -> None:
                              subject=data["application_id"] or credit, time=moment, data=data).to_json() + "\n")
 
 
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--entries", type=int, default=300_000)
+    p.add_argument("--rounds", type=int, default=3, help="replays of each kind (the machine's speed wanders)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.jsonl"
         write_ledger(path, args.entries)
+        before = _resident_bytes()
         for label, as_of in (("full replay", None), ("--as-of 2023-12-31", "2023-12-31")):
-            started = time.perf_counter()
-            with path.open("rb") as f:
-                report = verify_lines(f, as_of=as_of)
-            seconds = time.perf_counter() - started
-            assert report.passed, report.violations[:3]
-            print(f"{label}: {report.entries:,} entries in {seconds:.2f} s = {report.entries / seconds:,.0f} entries/s")
+            rates = sorted(_replay_rate(path, as_of) for _ in range(args.rounds))
+            print(f"{label}: {args.entries:,} entries, best {rates[-1]:,.0f} entries/s, median "
+                  f"{rates[len(rates) // 2]:,.0f}, worst {rates[0]:,.0f} ({args.rounds} rounds)")
+    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    print(f"memory held by a replay: {held / 2**20:,.0f} MB, {held / args.entries:,.0f} bytes per entry (to catch a "
+          "repeated id or transfer and to check reversals)")
 
+
+def _replay_rate(path: Path, as_of: str | None) -> float:
+    started = time.perf_counter()
+    with path.open("rb") as f:
+        report = verify_lines(f, as_of=as_of)
+    seconds = time.perf_counter() - started
+    assert report.passed, report.violations[:3]
+    return report.entries / seconds
 
 if __name__ == "__main__":
     main()

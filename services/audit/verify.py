@@ -40,15 +40,22 @@ class AuditReport:
         return {a: b for a, b in sorted(self.balances.items()) if a.startswith("fund:")}
 
 
+_Posted = tuple[str, int, str, str | None]
+"""What later entries need of a transfer: kind, amount_fen, debit_account, application_id (the
+rest of its data is let go: the replay holds millions of these; a plain tuple is the cheapest)."""
+_PAYMENTS = frozenset({"grant", "subsidy"})
+
+
 class _Replay:
-    def __init__(self) -> None:
+    def __init__(self, keep_grants: bool) -> None:
         self.report = AuditReport()
         self.prev_hash = GENESIS_HASH
-        self.transfers: dict[str, dict] = {}
+        self.transfers: dict[str, _Posted] = {}
         self.event_ids: set[str] = set()
-        self.live_grants: dict[str, set[str]] = defaultdict(set)
+        self.live_payments: dict[str | None, int] = defaultdict(int)  # application → unreversed grants/subsidies
         self.reversed: set[str] = set()
-        self.grants: list[tuple[int, dict]] = []
+        self.keep_grants = keep_grants
+        self.grants: list[tuple[int, dict]] = []  # only to decide them again from evidence
         self.hashes_wanted: dict[int, str] = {}
         self.hashes_seen: dict[int, str] = {}
         self.owed_to: dict[str, str] = {}  # application → the fund its revoked grant came from
@@ -61,7 +68,7 @@ class _Replay:
         the loop an auditor runs over millions of entries."""
         if type(event) is not dict:
             return self.fail(n, "not JSON" if event is None else "not a JSON object")
-        if not _ATTRIBUTES <= event.keys() or event["specversion"] != "1.0":
+        if not event.keys() >= _ATTRIBUTES or event["specversion"] != "1.0":
             missing = [a for a in CLOUDEVENT_ATTRIBUTES if a not in event]
             return self.fail(n, f"not a CloudEvents 1.0 event (missing {missing})")
         event_id = event["id"]
@@ -69,7 +76,7 @@ class _Replay:
             self.fail(n, f"duplicate event id {event_id}")
         self.event_ids.add(event_id)
         data = event["data"]
-        if type(data) is not dict or not _DATA_KEYS <= data.keys():
+        if type(data) is not dict or not data.keys() >= _DATA_KEYS:
             return self.fail(n, "data lacks ledger fields")
         report = self.report
         report.entries += 1
@@ -105,7 +112,7 @@ class _Replay:
                 self.fail(n, f"{debit} overdrawn by {-balances[debit]} fen")
         if data["kind"] in _CHECKED_KINDS or data["reverses"] is not None:
             self._check_grants(n, data)
-        self.transfers[transfer_id] = data
+        self.transfers[transfer_id] = (data["kind"], amount, data["debit_account"], data["application_id"])
 
     def _check_grants(self, n: int, data: dict) -> None:
         app = data["application_id"]
@@ -113,10 +120,11 @@ class _Replay:
             self.report.grants += 1
             if app is None or data["credit_account"] != f"recipient:{app}":
                 self.fail(n, "grant must credit recipient:<application_id>")
-            if self.live_grants[app]:
+            if self.live_payments[app]:
                 self.fail(n, f"application {app} paid twice (unreversed grant exists)")
-            self.live_grants[app].add(data["transfer_id"])
-            self.grants.append((n, data))
+            self.live_payments[app] += 1
+            if self.keep_grants:
+                self.grants.append((n, data))
         elif data["kind"] == "subsidy":
             self._check_subsidy(n, data)
         elif data["kind"] == "reversal":
@@ -124,14 +132,15 @@ class _Replay:
             original = self.transfers.get(data["reverses"] or "")
             if original is None or data["reverses"] in self.reversed:
                 return self.fail(n, f"reversal of unknown or already reversed {data['reverses']}")
-            if original["amount_fen"] != data["amount_fen"] or original["debit_account"] != data["credit_account"]:
+            kind, amount, debit, paid_to = original
+            if amount != data["amount_fen"] or debit != data["credit_account"]:
                 self.fail(n, "reversal does not mirror the transfer it reverses")
             self.reversed.add(data["reverses"])
-            self.live_grants[original["application_id"]].discard(data["reverses"])
+            if kind in _PAYMENTS:
+                self.live_payments[paid_to] -= 1
         elif data["kind"] == "revocation":
             self._check_revocation(n, data)
         elif data["kind"] == "repayment":
-            app = data["application_id"]
             if data["reverses"] is not None or data["debit_account"] != f"clawback:{app}" \
                     or data["credit_account"] != self.owed_to.get(app):
                 self.fail(n, "a repayment moves money owed back from clawback:<application> into the fund "
@@ -146,25 +155,26 @@ class _Replay:
             self.fail(n, "a subsidy must credit recipient:<SUB-id>")
         if not data["debit_account"].startswith("fund:central:"):
             self.fail(n, f"a subsidy is paid from central assistance funds, not {data['debit_account']}")
-        if self.live_grants[ref]:
+        if self.live_payments[ref]:
             self.fail(n, f"subsidy {ref} paid twice (unreversed payment exists)")
         self.report.subsidies += 1
-        self.live_grants[ref].add(data["transfer_id"])
+        self.live_payments[ref] += 1
 
     def _check_revocation(self, n: int, data: dict) -> None:
         """A settled grant withdrawn: the same amount, from the settled account to what the
         recipient owes back; the grant no longer counts as aid given."""
         original = self.transfers.get(data["reverses"] or "")
         app = data["application_id"]
-        if original is None or original["kind"] != "grant" or data["reverses"] in self.reversed:
+        if original is None or original[0] != "grant" or data["reverses"] in self.reversed:
             return self.fail(n, f"revocation of unknown, non-grant or already undone {data['reverses']}")
-        if (original["amount_fen"], original["application_id"]) != (data["amount_fen"], app) or \
+        _, amount, debit, granted_to = original
+        if (amount, granted_to) != (data["amount_fen"], app) or \
                 (data["debit_account"], data["credit_account"]) != ("bank:settled", f"clawback:{app}"):
             self.fail(n, "revocation does not mirror the settled grant it withdraws")
         self.report.reversals += 1
         self.reversed.add(data["reverses"])
-        self.live_grants[app].discard(data["reverses"])
-        self.owed_to[app] = original["debit_account"]
+        self.live_payments[app] -= 1
+        self.owed_to[app] = debit
 
 
 @dataclass(frozen=True)
@@ -180,7 +190,7 @@ def verify_lines(lines: Iterable[str], evidence: Evidence | None = None, as_of: 
                  head: tuple[int, str] | None = None) -> AuditReport:
     """Replays the ledger (up to `as_of`, an ISO date or time, if given); with `evidence`, decides
     every grant again; with a published `head` (sequence, hash), proves the ledger holds it."""
-    replay = _Replay()
+    replay = _Replay(keep_grants=evidence is not None)
     if head:
         replay.hashes_wanted[head[0]] = head[1]
     end = _end_of(as_of) if as_of else None

@@ -157,3 +157,13 @@ def test_money_owed_back_is_repaid_into_the_fund_that_paid_never_beyond_the_debt
     assert any("the fund that paid the revoked grant" in v for v in wrong.violations)
     unowed = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, repaid))
     assert not unowed.passed
+
+
+def test_only_undoing_the_grant_itself_lets_the_application_be_paid_again():
+    """A reversed settlement leaves the grant standing; a revoked grant no longer counts."""
+    settlement_undone = ("bank:settled", "recipient:a1", 200_000, "reversal", "a1", 2)
+    report = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, settlement_undone, grant("a1")))
+    assert report.violations == ["line 5: application a1 paid twice (unreversed grant exists)"]
+    revoked = ("bank:settled", "clawback:a1", 200_000, "revocation", "a1", 1)
+    report = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, revoked, grant("a1")))
+    assert report.passed, report.violations
