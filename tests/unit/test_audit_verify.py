@@ -167,3 +167,28 @@ def test_only_undoing_the_grant_itself_lets_the_application_be_paid_again():
     revoked = ("bank:settled", "clawback:a1", 200_000, "revocation", "a1", 1)
     report = verify_lines(ledger(ALLOC, grant("a1"), SETTLE, revoked, grant("a1")))
     assert report.passed, report.violations
+
+
+def subsidy(ref="SUB-g1", fund="fund:central:341602", credit=None):
+    return (fund, credit or f"recipient:{ref}", 120_000, "subsidy", ref, None)
+
+
+def test_an_employment_subsidy_comes_from_central_funds_to_its_own_recipient_once():
+    assert verify_lines(ledger(ALLOC, subsidy())).passed
+    province = ("budget:province:340000", "fund:province:341602", 500_000, "allocation", None, None)
+    for bad, expected in [((province, subsidy(fund="fund:province:341602")), "central assistance funds"),
+                          ((subsidy(credit="recipient:a1"),), "must credit recipient:<SUB-id>"),
+                          ((subsidy(ref="a1"),), "must credit recipient:<SUB-id>"),
+                          ((subsidy(), subsidy()), "subsidy SUB-g1 paid twice")]:
+        report = verify_lines(ledger(ALLOC, *bad))
+        assert [v for v in report.violations if expected in v], (bad, report.violations)
+    undone = ("recipient:SUB-g1", "fund:central:341602", 120_000, "reversal", "SUB-g1", 1)
+    report = verify_lines(ledger(ALLOC, subsidy(), undone, subsidy()))
+    assert report.passed and report.subsidies == 2, report.violations
+
+
+def test_a_grant_paid_twice_stays_live_until_both_are_undone():
+    undo_first = ("recipient:a1", "fund:central:341602", 100_000, "reversal", "a1", 1)
+    report = verify_lines(ledger(ALLOC, grant("a1", 100_000), grant("a1", 100_000), undo_first,
+                                 grant("a1", 100_000)))
+    assert [v.split(":")[0] for v in report.violations if "paid twice" in v] == ["line 3", "line 5"]
