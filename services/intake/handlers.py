@@ -358,11 +358,11 @@ async def review_queue(pool: asyncpg.Pool, orgs: list[str]) -> list[dict]:
 _follow_transfers = follow(transferred)
 
 
-async def on_graduate_registered(ctx: HandlerContext, e: GraduateRegistered) -> None:
-    await ctx.conn.execute("INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year) "
-                           "VALUES ($1, $2, $3, $4) ON CONFLICT (graduate_id) DO UPDATE "
-                           "SET application_id = EXCLUDED.application_id",
-                           e.graduate_id, e.application_id, e.origin_org, e.graduation_year)
+async def on_graduates_registered(items: list[tuple[HandlerContext, GraduateRegistered]]) -> None:
+    await items[0][0].conn.executemany(
+        "INSERT INTO graduates_view (graduate_id, application_id, origin_org, graduation_year) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (graduate_id) DO UPDATE SET application_id = EXCLUDED.application_id",
+        [(e.graduate_id, e.application_id, e.origin_org, e.graduation_year) for _, e in items])
 
 
 # A file's latest state: taken from the newest version seen (events of one graduate may be
@@ -380,14 +380,15 @@ _GRADUATE_RECORDED = f"""
 """
 
 
-async def on_graduate_recorded(ctx: HandlerContext, e: GraduateRecorded) -> None:
+async def on_graduates_recorded(items: list[tuple[HandlerContext, GraduateRecorded]]) -> None:
     """The console's 就业 list and the reports: each file as employment accepted it (a refused
-    act never arrives here); the act joins the history, a file seen in a later version stays."""
-    await ctx.conn.execute(
-        _GRADUATE_RECORDED, e.graduate_id, e.origin_org, e.graduation_year,
-        [{**e.act, "at": ctx.envelope.time.isoformat()}], e.version,
-        e.stage.value, e.employer, e.program.value if e.program else None, e.handoff_id, e.handoff_to,
-        e.handoff_status, list(e.recommended), [s.value for s in e.supports], [s.value for s in e.subsidies])
+    act never arrives here); the act joins the history, a file seen in a later version stays.
+    A run in one pipelined statement, in order (a file's acts may follow one another in it)."""
+    await items[0][0].conn.executemany(_GRADUATE_RECORDED, [
+        (e.graduate_id, e.origin_org, e.graduation_year, [{**e.act, "at": ctx.envelope.time.isoformat()}], e.version,
+         e.stage.value, e.employer, e.program.value if e.program else None, e.handoff_id, e.handoff_to,
+         e.handoff_status, list(e.recommended), [s.value for s in e.supports], [s.value for s in e.subsidies])
+        for ctx, e in items])
 
 
 async def on_job_fair(ctx: HandlerContext, e: JobFairHeld) -> None:
