@@ -54,7 +54,7 @@ def main() -> None:
         for label, as_of in (("full replay", None), ("--as-of 2023-12-31", "2023-12-31")):
             rates = sorted(_replay_rate(path, as_of) for _ in range(args.rounds))
             print(f"{label}: {args.entries:,} entries, best {rates[-1]:,.0f} entries/s, median "
-                  f"{rates[len(rates) // 2]:,.0f}, worst {rates[0]:,.0f} ({args.rounds} rounds)")
+                  f"{rates[len(rates) // 2]:,.0f}, worst {rates[0]:,.0f} ({args.rounds} round{'s' * (args.rounds > 1)})")
     held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
     print(f"memory held by a replay: {held / 2**20:,.0f} MB, {held / args.entries:,.0f} bytes per entry (to catch a "
           "repeated id or transfer and to check reversals)")

@@ -186,7 +186,7 @@ class Evidence:
     intents: dict[str, Intent]
 
 
-def verify_lines(lines: Iterable[str], evidence: Evidence | None = None, as_of: str | None = None,
+def verify_lines(lines: Iterable[str | bytes], evidence: Evidence | None = None, as_of: str | None = None,
                  head: tuple[int, str] | None = None) -> AuditReport:
     """Replays the ledger (up to `as_of`, an ISO date or time, if given); with `evidence`, decides
     every grant again; with a published `head` (sequence, hash), proves the ledger holds it."""

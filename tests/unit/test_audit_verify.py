@@ -176,14 +176,17 @@ def subsidy(ref="SUB-g1", fund="fund:central:341602", credit=None):
 def test_an_employment_subsidy_comes_from_central_funds_to_its_own_recipient_once():
     assert verify_lines(ledger(ALLOC, subsidy())).passed
     province = ("budget:province:340000", "fund:province:341602", 500_000, "allocation", None, None)
-    for bad, expected in [((province, subsidy(fund="fund:province:341602")), "central assistance funds"),
-                          ((subsidy(credit="recipient:a1"),), "must credit recipient:<SUB-id>"),
-                          ((subsidy(ref="a1"),), "must credit recipient:<SUB-id>"),
-                          ((subsidy(), subsidy()), "subsidy SUB-g1 paid twice")]:
-        report = verify_lines(ledger(ALLOC, *bad))
-        assert [v for v in report.violations if expected in v], (bad, report.violations)
-    undone = ("recipient:SUB-g1", "fund:central:341602", 120_000, "reversal", "SUB-g1", 1)
-    report = verify_lines(ledger(ALLOC, subsidy(), undone, subsidy()))
+    undo_first = ("recipient:SUB-g1", "fund:central:341602", 120_000, "reversal", "SUB-g1", 1)
+    for bad, expected in [
+            ((province, subsidy(fund="fund:province:341602")),
+             ["line 3: a subsidy is paid from central assistance funds, not fund:province:341602"]),
+            ((subsidy(credit="recipient:a1"),), ["line 2: a subsidy must credit recipient:<SUB-id>"]),
+            ((subsidy(ref="a1"),), ["line 2: a subsidy must credit recipient:<SUB-id>"]),
+            ((subsidy(), subsidy(), undo_first, subsidy()),
+             ["line 3: subsidy SUB-g1 paid twice (unreversed payment exists)",
+              "line 5: subsidy SUB-g1 paid twice (unreversed payment exists)"])]:
+        assert verify_lines(ledger(ALLOC, *bad)).violations == expected, bad
+    report = verify_lines(ledger(ALLOC, subsidy(), undo_first, subsidy()))
     assert report.passed and report.subsidies == 2, report.violations
 
 
