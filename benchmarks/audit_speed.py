@@ -47,6 +47,8 @@ def main() -> None:
     p.add_argument("--entries", type=int, default=300_000)
     p.add_argument("--rounds", type=int, default=3, help="replays of each kind (the machine's speed wanders)")
     args = p.parse_args()
+    if args.rounds < 1 or args.entries < 1:
+        p.error("--entries and --rounds must be at least 1")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.jsonl"
         write_ledger(path, args.entries)
@@ -67,6 +69,7 @@ def _replay_rate(path: Path, as_of: str | None) -> float:
     seconds = time.perf_counter() - started
     assert report.passed, report.violations[:3]
     return report.entries / seconds
+
 
 if __name__ == "__main__":
     main()
