@@ -6,7 +6,6 @@ worst: this machine's speed wanders), and the memory a replay holds. A benchmark
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 import uuid
@@ -16,6 +15,7 @@ from pathlib import Path
 from contracts.envelope import Envelope
 from contracts.ledger_format import GENESIS_HASH, seal, timestamp
 from services.audit.verify import verify_lines
+from services.bench.procfs import memory_kb
 
 
 def write_ledger(path: Path, entries: int) -> None:
@@ -37,11 +37,6 @@ def write_ledger(path: Path, entries: int) -> None:
                              subject=data["application_id"] or credit, time=moment, data=data).to_json() + "\n")
 
 
-def _resident_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
-
-
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--entries", type=int, default=300_000)
@@ -52,12 +47,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.jsonl"
         write_ledger(path, args.entries)
-        before = _resident_bytes()
+        before_kb = memory_kb("self", "VmRSS")
         for label, as_of in (("full replay", None), ("--as-of 2023-12-31", "2023-12-31")):
             rates = sorted(_replay_rate(path, as_of) for _ in range(args.rounds))
             print(f"{label}: {args.entries:,} entries, best {rates[-1]:,.0f} entries/s, median "
                   f"{rates[len(rates) // 2]:,.0f}, worst {rates[0]:,.0f} ({args.rounds} round{'s' * (args.rounds > 1)})")
-    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    held = (memory_kb("self", "VmHWM") - before_kb) * 1024
     print(f"memory held by a replay: {held / 2**20:,.0f} MB, {held / args.entries:,.0f} bytes per entry (to catch a "
           "repeated id or transfer and to check reversals)")
 

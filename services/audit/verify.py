@@ -54,8 +54,7 @@ class _Replay:
         self.event_ids: set[str] = set()
         self.live_payments: dict[str | None, int] = defaultdict(int)  # application → unreversed grants/subsidies
         self.reversed: set[str] = set()
-        self.keep_grants = keep_grants
-        self.grants: list[tuple[int, dict]] = []  # only to decide them again from evidence
+        self.grants: list[tuple[int, dict]] | None = [] if keep_grants else None  # to decide them again
         self.hashes_wanted: dict[int, str] = {}
         self.hashes_seen: dict[int, str] = {}
         self.owed_to: dict[str, str] = {}  # application → the fund its revoked grant came from
@@ -123,7 +122,7 @@ class _Replay:
             if self.live_payments[app]:
                 self.fail(n, f"application {app} paid twice (unreversed grant exists)")
             self.live_payments[app] += 1
-            if self.keep_grants:
+            if self.grants is not None:
                 self.grants.append((n, data))
         elif data["kind"] == "subsidy":
             self._check_subsidy(n, data)

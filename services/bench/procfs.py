@@ -1,4 +1,5 @@
-"""CPU time of processes, read from /proc: what the benchmarks charge to each part of the system."""
+"""CPU time and memory of processes, read from /proc: what the benchmarks charge to each part of the
+system."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def process_cpu(pid: int | str) -> tuple[str, float, float]:
 
 def cpu_seconds(pid: int) -> float:
     return process_cpu(pid)[1]
+
+
+def memory_kb(pid: int | str, field: str) -> int:
+    """A memory figure of /proc/PID/status in kB: `VmRSS` resident now, `VmHWM` the peak."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise ValueError(f"no {field} for process {pid}")

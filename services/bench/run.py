@@ -20,7 +20,7 @@ from rich.table import Table
 from services.audit.verify import verify_lines
 from services.bench.baselines import Rate, kafka_produce_and_consume, postgres_inserts
 from services.bench.hops import Hop, submit_to_verdict
-from services.bench.procfs import process_cpu
+from services.bench.procfs import memory_kb, process_cpu
 from services.demo.run import play
 from services.demo.season import generate
 from services.season.progress import pause_after, progress, watch, watching_backends
@@ -75,9 +75,7 @@ def processes(watching_backends: frozenset[int] = frozenset()) -> tuple[dict[str
             if b"service" in cmdline and cmdline[-2:-1] and cmdline[-2].decode() in SERVICES:
                 name = cmdline[-2].decode()
                 cpu[name] += own
-                for line in (proc / "status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        rss[name] = int(line.split()[1])
+                rss[name] = memory_kb(proc.name, "VmHWM")
             elif comm == "postgres":
                 cpu[CPU_PARTS[-1] if int(proc.name) in watching_backends else "PostgreSQL"] += own + children
             elif any(b"kafka.Kafka" in part for part in cmdline):

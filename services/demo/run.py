@@ -9,6 +9,7 @@ and grants are paid and settled by a simulated bank.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import secrets
@@ -104,7 +105,7 @@ async def file_applications(staff: Staff, season: Season, bar: Progress,
     filings = [(f["org_code"], f) for f in season.applications + season.mistyped]
     filings += [(CITY, f) for f in season.refiled_by_city]
     task = bar.add_task("提交申请 filing", total=len(filings))
-    limit = asyncio.Semaphore(24 if offered_rate is None else len(filings))
+    limit = asyncio.Semaphore(24) if offered_rate is None else contextlib.nullcontext()
     begun = time.monotonic()
 
     async def post(number: int, org: str, form: dict) -> tuple[str, str | None]:
