@@ -21,12 +21,12 @@ def _to_json(value: object) -> str:
 
 
 def _from_json(text: str) -> object:
-    """orjson, but a number of 19 digits or more is read by json: orjson would make a float of an
-    integer beyond 64 bits."""
+    """orjson, but a number of 19 digits or more (in an object, in an array, or the whole value) is
+    read by json: orjson would make a float of an integer beyond 64 bits."""
     return json.loads(text) if _LONG_NUMBER.search(text) else orjson.loads(text)
 
 
-_LONG_NUMBER = re.compile(r"[:\[,]\s*-?\d{19}")
+_LONG_NUMBER = re.compile(r"(?:^|[:\[,])\s*-?\d{19}")
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
