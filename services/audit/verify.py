@@ -55,8 +55,8 @@ class _Replay:
         self.live_payments: dict[str | None, int] = defaultdict(int)  # application → unreversed grants/subsidies
         self.reversed: set[str] = set()
         self.grants: list[tuple[int, dict]] | None = [] if keep_grants else None  # to decide them again
-        self.hashes_wanted: dict[int, str] = {}
-        self.hashes_seen: dict[int, str] = {}
+        self.head_sequence: int | None = None  # a published head's: its hash is kept when passed
+        self.head_hash: str | None = None
         self.owed_to: dict[str, str] = {}  # application → the fund its revoked grant came from
 
     def fail(self, line_no: int, message: str) -> None:
@@ -94,8 +94,8 @@ class _Replay:
         if entry_hash(prev_hash, body) != hash_:
             self.fail(n, "hash does not match the entry's content")
         self.prev_hash = hash_
-        if sequence in self.hashes_wanted:
-            self.hashes_seen[sequence] = hash_
+        if sequence == self.head_sequence:
+            self.head_hash = hash_
         transfer_id = data["transfer_id"]
         if transfer_id in self.transfers:
             self.fail(n, f"transfer {transfer_id} posted twice")
@@ -191,7 +191,7 @@ def verify_lines(lines: Iterable[str | bytes], evidence: Evidence | None = None,
     every grant again; with a published `head` (sequence, hash), proves the ledger holds it."""
     replay = _Replay(keep_grants=evidence is not None)
     if head:
-        replay.hashes_wanted[head[0]] = head[1]
+        replay.head_sequence = head[0]
     end = _end_of(as_of) if as_of else None
     collecting = gc.isenabled()
     gc.disable()  # the replay keeps every entry and makes no cycles: the collector would only rescan them
@@ -221,7 +221,7 @@ def _check_head(replay: _Replay, sequence: int, hash_: str) -> None:
     if replay.report.entries < sequence:
         replay.report.violations.append(
             f"the ledger is cut short: {replay.report.entries} entries, the published head is at {sequence}")
-    elif replay.hashes_seen.get(sequence) != hash_:
+    elif replay.head_hash != hash_:
         replay.report.violations.append(f"entry {sequence} does not carry the published head's hash")
 
 

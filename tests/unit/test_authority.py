@@ -43,7 +43,8 @@ def test_a_signature_covers_the_data_the_time_and_the_attribution():
     changed_time = envelope.model_copy(update={"time": envelope.time + dt.timedelta(days=1)})
     changed_signer = envelope.model_copy(update={"signer": "341602"})
     changed_org = envelope.model_copy(update={"orgcode": "341602"})
-    for tampered in (changed_data, changed_time, changed_signer, changed_org):
+    signature_removed = envelope.model_copy(update={"signature": None})
+    for tampered in (changed_data, changed_time, changed_signer, changed_org, signature_removed):
         assert not verify(tampered, KEYS["341600"])
 
 
