@@ -147,11 +147,12 @@ BUNDLED_POLICIES = Path(str(resources.files("services.verification") / "policies
 
 def load_policy(name_or_path: str) -> Policy:
     """A bundled policy by name (`anhui-2023`) or a JSON file by path."""
-    path = Path(name_or_path)
-    if path.suffix == ".json" and path.exists():
-        return parse_policy(path.read_text(encoding="utf-8"))
-    bundled = resources.files("services.verification") / "policies" / f"{name_or_path}.json"
-    return parse_policy(bundled.read_text(encoding="utf-8"))
+    path = Path(name_or_path) if name_or_path.endswith(".json") else BUNDLED_POLICIES / f"{name_or_path}.json"
+    if not path.exists():
+        bundled = ", ".join(sorted(p.stem for p in BUNDLED_POLICIES.glob("*.json")))
+        raise FileNotFoundError(f"policy {name_or_path!r} not found: neither a .json file nor one of the bundled "
+                                f"policies ({bundled})")
+    return parse_policy(path.read_text(encoding="utf-8"))
 
 
 def load_book(names: str) -> PolicyBook:

@@ -34,7 +34,7 @@ from contracts.reviews import (
 from contracts.topics import DECISIONS
 from services.shared.errors import Refused
 from services.shared.labels import STATUS
-from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, Outcome, decision_inputs, notice
+from services.verification.domain import HouseholdFacts, Outcome, decision_inputs, notice
 
 DUPLICATE_OF = "duplicate_of"
 OBJECTION_UPHELD = "objection_upheld"
@@ -222,11 +222,11 @@ class Review:
                                   decided_by_org=act.decider_org, decided_by_user=act.decider_user)]
 
     def _rejection(self, reason: str) -> ApplicationRejected:
+        """Only under manual review or on notice, where the entitlement assessed names the rule."""
         e = self.entitlement
         return ApplicationRejected(application_id=self.application_id, org_code=self.application.org_code,
-                                   reasons=(reason,), policy_version=e.policy_version if e else NO_POLICY_VERSION,
-                                   rule_id=e.rule_id if e else None, inputs=e.inputs if e else None,
-                                   attempt=self.attempt)
+                                   reasons=(reason,), policy_version=e.policy_version, rule_id=e.rule_id,
+                                   inputs=e.inputs, attempt=self.attempt)
 
 
 def duplicate(app: ApplicationSubmitted, holder: str, facts: HouseholdFacts, policy_version: str) -> ApplicationRejected:

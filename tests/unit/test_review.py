@@ -101,7 +101,10 @@ def test_new_entrants_come_first_where_the_policy_says_so():
     in_school = application(2, category="other", student={"stage": "undergraduate", "new_entrant": False})
     policy = BOOK.find("341602", 2023)
     in_school_facts = HouseholdFacts(signatories=(worker_id(2),))
-    assert review(entrant, UNFILED, policy).verified.priority < review(in_school, in_school_facts, policy).verified.priority
+    assert review(entrant, UNFILED, policy).verified.priority == 0
+    assert review(in_school, in_school_facts, policy).verified.priority == 1
+    archived = review(application(1), FILED, policy).verified  # a rule without new-entrant priority
+    assert archived.priority == 0
 
 
 def test_policy_version_changes_with_content():
@@ -136,8 +139,10 @@ def test_the_campaign_clock_moves_forward_by_a_bounded_step():
     assert advance_clock(None, day, 92) == day
     assert advance_clock(day, day + dt.timedelta(days=92), 92) == day + dt.timedelta(days=92)
     assert advance_clock(day, day - dt.timedelta(days=3), 92) == day  # never backwards
-    with pytest.raises(Refused):
+    with pytest.raises(Refused) as jump:
         advance_clock(day, dt.date(2099, 1, 1), 92)
+    assert (jump.value.code, jump.value.message) == ("clock_jump_too_large",
+                                                     "活动时钟不能从2023-08-01一次跳到2099-01-01（最多92天）")
 
 
 def test_sunshine_employment_serves_only_the_policy_cohort():
@@ -186,8 +191,9 @@ def test_a_notice_runs_the_policy_days_inclusive_and_carries_the_entitlement():
     verified = review(application(1), FILED, BOOK.find("341602", 2023)).verified
     published = notice(verified, dt.date(2023, 8, 21), 5)
     assert (published.starts_on, published.ends_on) == (dt.date(2023, 8, 21), dt.date(2023, 8, 25))
-    assert (published.application_id, published.org_code, published.amount_fen, published.rule_id) == (
-        verified.application_id, verified.org_code, verified.amount_fen, verified.rule_id)
+    assert (published.application_id, published.org_code, published.amount_fen, published.rule_id,
+            published.fund_sources) == (verified.application_id, verified.org_code, verified.amount_fen,
+                                        verified.rule_id, ("central", "local", "donation"))
 
 
 def test_a_decision_records_exactly_what_it_was_decided_on():
@@ -222,3 +228,86 @@ def test_the_filing_window_is_policy_data():
     flagged = Calendar(filing_closes=dt.date(2023, 8, 20), late_filing="flag")
     assert flagged.filing(dt.date(2023, 8, 21)) == "late" and Calendar().filing(dt.date(2099, 1, 1)) == "open"
     assert BOOK.find(SX, 2023).calendar.filing(dt.date(2023, 12, 31)) == "open"  # Shaanxi's notice sets no window
+
+
+def test_a_decision_records_every_fact_even_those_that_did_not_decide_it():
+    """The auditor decides again from these inputs: a fact left out (a school tier, a file of
+    another union) would make it decide differently."""
+    import datetime as dt
+
+    from services.verification.domain import decision_inputs
+
+    app = application(1, relative_of_staff=True, student={"stage": "undergraduate", "school_tier": "211",
+                                                          "new_entrant": True, "graduation_year": 2027})
+    facts = HouseholdFacts(hardship_file="closed", signatories=("someone-else",), check_passed=False,
+                           file_in_scope=False, warmth_visited=False, gig_worker=True,
+                           signed_on=dt.date(2023, 7, 2), reviewed_on=dt.date(2023, 8, 3))
+    assert decision_inputs(app, facts).model_dump(mode="json") == {
+        "student_key": app.student_key, "campaign_year": 2023, "category": "archived_family",
+        "program": "enrolment_aid", "stage": "undergraduate", "school_tier": "211", "new_entrant": True,
+        "graduation_year": 2027, "tuition_invoice_fen": 150_000,
+        "documents": sorted(d["kind"] for d in ALL_DOCUMENTS), "relative_of_staff": True,
+        "hardship_file": "closed", "hardship_file_in_scope": False, "authorization_signed": True,
+        "authorization_complete": False, "authorization_signed_on": "2023-07-02", "household_check_passed": False,
+        "warmth_visited": False, "gig_worker": True, "reviewed_on": "2023-08-03"}
+
+
+def test_an_authorization_is_valid_through_its_last_day():
+    import datetime as dt
+
+    policy = BOOK.find("341602", 2023)
+    reviewed = dt.date(2023, 8, 21)
+    for signed_on, expired in ((reviewed - dt.timedelta(days=policy.authorization_valid_days), False),
+                               (reviewed - dt.timedelta(days=policy.authorization_valid_days + 1), True),
+                               (None, False)):  # no date on the form: nothing to expire
+        facts = HouseholdFacts(hardship_file="open", signatories=(W,), check_passed=True, signed_on=signed_on,
+                               reviewed_on=reviewed)
+        outcome = review(application(1), facts, policy)
+        assert getattr(outcome, "reasons", ()) == (("authorization_expired",) if expired else ()), signed_on
+
+
+def test_without_a_policy_the_rejection_still_records_its_inputs():
+    outcome = review(application(1), FILED, None)
+    assert (outcome.reasons, outcome.policy_version, outcome.rule_id) == (("no_policy_for_province_year",), "none", None)
+    assert outcome.inputs is not None and outcome.inputs.tuition_invoice_fen == 150_000
+
+
+def test_a_student_already_aided_is_rejected_naming_the_filing_that_holds_the_aid():
+    from services.verification.domain import decision_inputs
+    from services.verification.review import duplicate
+
+    app = application(2)
+    rejected = duplicate(app, "app-holder", FILED, "anhui-2023@v").model_dump(mode="json")
+    named = ("application_id", "org_code", "reasons", "policy_version", "duplicate_of", "inputs")
+    assert {k: rejected[k] for k in named} == {
+        "application_id": app.application_id, "org_code": "341602", "reasons": ["duplicate_of"],
+        "policy_version": "anhui-2023@v", "duplicate_of": "app-holder",
+        "inputs": decision_inputs(app, FILED).model_dump(mode="json")}
+
+
+def test_one_province_and_year_has_one_policy():
+    from services.shared.policy import PolicyBook
+
+    policy = BOOK.find("341602", 2023)
+    with pytest.raises(ValueError, match="two policies for the same province and year"):
+        PolicyBook([policy, policy])
+    assert PolicyBook([policy]).find("341699", 2023) is policy
+
+
+def test_a_union_runs_its_own_policy_file_beside_the_bundled_ones(tmp_path):
+    """JINQIU_POLICY_FILES takes names of bundled policies and paths of a union's own files."""
+    import json
+
+    from services.shared.policy import BUNDLED_POLICIES, load_book
+
+    own = json.loads((BUNDLED_POLICIES / "anhui-2023.json").read_text(encoding="utf-8"))
+    own |= {"policy": "henan-2023", "province": "410000", "title": "河南省 2023年金秋助学"}
+    path = tmp_path / "henan-2023.json"
+    path.write_text(json.dumps(own, ensure_ascii=False), encoding="utf-8")
+    book = load_book(f" anhui-2023 , {path},")
+    assert book.find("410100", 2023).version.startswith("henan-2023@")
+    assert book.find("341602", 2023).version == BOOK.find("341602", 2023).version
+    for missing in (str(tmp_path / "missing.json"), "henan-2024"):
+        with pytest.raises(FileNotFoundError, match=f"policy '{missing}' not found: neither a .json file nor one "
+                                                    r"of the bundled policies \(anhui-2023, shaanxi-2023\)"):
+            load_book(missing)

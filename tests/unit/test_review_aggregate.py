@@ -111,6 +111,7 @@ def test_an_upheld_appeal_reviews_again_on_todays_facts_as_the_next_attempt():
     again = lambda attempt: r.outcome_events(review(r.application, FILED, policy), DAY, 5, attempt)  # noqa: E731
     ruling = dict(appeal_id="a1", application_id=r.application_id, decider_org=CITY, decider_user="c")
     upheld = r.decide_appeal(AppealDecided(ruling=Ruling.UPHELD, **ruling), TREE.may_act, again)
+    assert act(r, upheld[:1]).status == "appealed"  # the ruling alone: the review again decides
     after = act(r, upheld)
     assert (after.status, after.attempt) == ("in_notice", 2)
     assert upheld[-1].attempt == 2
@@ -159,3 +160,15 @@ def test_the_fold_of_a_stream_equals_the_state_acted_into():
     rejected = ApplicationRejected(application_id=r.application_id, org_code=COUNTY, reasons=("x",),
                                    policy_version="v")
     assert Review.fold([r.application, rejected]).status == "rejected"
+
+
+def test_the_reviews_row_is_the_projection_of_the_fold():
+    r, events = opened()
+    entitlement = next(e for e in events if isinstance(e, EntitlementAssessed)).verified
+    assert projection(r) == {
+        "application_id": r.application_id, "org_code": COUNTY, "filed_by_org": COUNTY,
+        "filed_by_user": f"staff-{COUNTY}", "status": "in_notice", "version": 3, "attempt": 1,
+        "category": "archived_family", "program": "enrolment_aid", "stage": "senior_secondary",
+        "notice_ends_on": dt.date(2023, 7, 5), "open_objections": 0,
+        "entitlement": entitlement.model_dump(mode="json")}
+    assert projection(Review.fold([application(2, org_code=COUNTY)]))["entitlement"] is None

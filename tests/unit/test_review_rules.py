@@ -99,6 +99,11 @@ def test_a_manual_rejection_names_its_reason_and_keeps_the_rule():
     assert (rejection.reasons, rejection.rule_id, rejection.attempt) == (
         ("manual_review_rejected",), r.entitlement.rule_id, 1)
     assert rejection.policy_version == r.entitlement.policy_version and rejection.inputs == r.entitlement.inputs
+    second = Review.fold([r.application, *r.outcome_events(review(r.application, FILED, BOOK.find(COUNTY, 2023)),
+                                                           DAY, 5, attempt=2)])
+    _, again = second.decide_manually(ManualReviewDecided(application_id=r.application_id, outcome=ReviewOutcome.REJECT,
+                                                          reviewer_org=CITY, reviewer_user="c"), DAY, 5, TREE.may_act)
+    assert (second.status, again.attempt) == ("manual_review", 2)  # an appeal's review again, rejected by hand
 
 
 def _in_notice():
