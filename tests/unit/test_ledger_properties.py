@@ -4,7 +4,7 @@ Also: yuan with two decimals become fen exactly."""
 
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.audit.verify import verify_lines
@@ -117,8 +117,9 @@ LEDGER_VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**6
                           st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40))
 
 
-@given(st.dictionaries(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12), LEDGER_VALUES,
-                       max_size=12))
+@given(st.dictionaries(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12),
+                       st.one_of(LEDGER_VALUES, st.integers(min_value=2**64, max_value=2**80)), max_size=12))
+@example({"收款人": "王小明", "b": 2**70, "a": 1})  # beyond 64 bits: the fallback too sorts and keeps UTF-8
 @settings(max_examples=300)
 def test_the_fast_canonical_form_is_byte_for_byte_the_specified_one(data):
     import json
@@ -130,11 +131,11 @@ def test_the_fast_canonical_form_is_byte_for_byte_the_specified_one(data):
 
 
 def test_integers_beyond_64_bits_still_hash_in_the_specified_form():
-    import json
+    from contracts.ledger_format import canonical_bytes, compact_bytes
 
-    from contracts.ledger_format import canonical_bytes
-
-    assert canonical_bytes({"amount_fen": 2**70}) == json.dumps({"amount_fen": 2**70}).replace(" ", "").encode()
+    data = {"收款人": "王小明", "amount_fen": 2**70, "a": [1, 2]}
+    assert canonical_bytes(data) == '{"a":[1,2],"amount_fen":1180591620717411303424,"收款人":"王小明"}'.encode()
+    assert compact_bytes(data) == '{"收款人":"王小明","amount_fen":1180591620717411303424,"a":[1,2]}'.encode()
 
 
 @given(st.dictionaries(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12),

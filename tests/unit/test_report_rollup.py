@@ -91,3 +91,42 @@ def test_a_report_not_sent_by_its_due_date_is_overdue():
     assert set(final.values()) == {"未到期"}
     assert {r["status"] for r in deadline_status(policy, ["341622"], {}, dt.date(2023, 8, 29))
             if r["deadline"] == "stage_report_1"} == {"今日截止"}
+
+
+def test_every_report_is_rolled_up_even_one_with_no_rows():
+    from services.reports.rollup import ROLLED, roll_up_all
+
+    tree = load_tree()
+    rows = {"employment": [
+        {"org_code": "610200", "status": "employed", "graduation_year": 2023, "graduates": 5},  # another province
+        {"org_code": "341621", "status": "employed", "graduation_year": None, "graduates": 1},
+        {"org_code": "341602", "status": "employed", "graduation_year": 2023, "graduates": 2},
+        {"org_code": "341621", "status": "employed", "graduation_year": 2023, "graduates": 4}]}
+    rolled = roll_up_all(rows, tree, "340000")
+    assert set(rolled) == set(ROLLED) and rolled["demand"] == rolled["activity"] == rolled["services"] == []
+    assert rolled["employment"] == [  # a year not given sorts after the years, not as an error
+        {"org_code": "341600", "status": "employed", "graduation_year": 2023, "graduates": 6},
+        {"org_code": "341600", "status": "employed", "graduation_year": None, "graduates": 1}]
+    assert roll_up_all(rows, tree, "341600")["employment"] == [
+        {"org_code": "341602", "status": "employed", "graduation_year": 2023, "graduates": 2},
+        {"org_code": "341621", "status": "employed", "graduation_year": 2023, "graduates": 4},
+        {"org_code": "341621", "status": "employed", "graduation_year": None, "graduates": 1}]
+
+
+def test_each_deadline_row_names_the_report_its_due_date_and_when_it_was_sent():
+    import datetime as dt
+
+    from services.reports.deadlines import children, deadline_status
+    from services.shared.policy import load_policy
+
+    tree = load_tree()
+    assert children(tree, "341600") == ["341602", "341621", "341622", "341623", "341671", "341672", "341699"]
+    sent = {("341602", "stage_report_1"): dt.date(2023, 8, 29)}
+    rows = deadline_status(load_policy("anhui-2023"), ["341602"], sent, dt.date(2023, 8, 30))
+    assert rows == [
+        {"org_code": "341602", "deadline": "archive_and_demand", "due": "2023-07-14", "status": "逾期",
+         "name": "建立助学档案和就业援助实名制档案，上报金秋助学资金需求情况汇总表（附件7）", "submitted_on": None},
+        {"org_code": "341602", "deadline": "stage_report_1", "name": "活动阶段性情况报告报送市总帮扶中心",
+         "due": "2023-08-29", "status": "已报送", "submitted_on": "2023-08-29"},
+        {"org_code": "341602", "deadline": "final_report", "name": "活动总结报送市总帮扶中心", "due": "2023-11-28",
+         "status": "未到期", "submitted_on": None}]
