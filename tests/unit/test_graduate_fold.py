@@ -48,10 +48,12 @@ def subsidy(kind: SubsidyKind = SubsidyKind.TRAINING, amount: int = 100_000, by:
                             recorded_by_user="u")
 
 
-def refused(act, code: str) -> None:
+def refused(act, code: str, message: str | None = None) -> None:
     with pytest.raises(Refused) as caught:
         act()
     assert caught.value.code == code
+    if message is not None:
+        assert caught.value.message == message
 
 
 def test_the_furthest_stage_holds_and_every_report_is_history():
@@ -127,14 +129,40 @@ def test_subsidies_follow_the_policy_cohort_and_caps_once_per_kind():
     graduate = Graduate.fold([REGISTERED])
     caps = {"cap_fen": 150_000, "cohort": (2021, 2023)}
     paid = graduate.record(subsidy(), TREE.on_one_line, **caps)
+    assert paid.history[-1] == {"event": "subsidy.requested", "by": ORIGIN, "kind": "training", "amount_fen": 100_000,
+                                "subsidy_id": "SUB-training"}
     approval = paid.approval(subsidy())
     assert (approval.subsidy_id, approval.amount_fen, approval.fund_sources, approval.org_code,
             approval.application_id) == ("SUB-training", 100_000, ("central",), ORIGIN, "a1")
-    refused(lambda: paid.record(subsidy(amount=1), TREE.on_one_line, **caps), "subsidy_already_granted")
-    refused(lambda: graduate.record(subsidy(amount=150_001), TREE.on_one_line, **caps), "subsidy_over_cap")
+    refused(lambda: paid.record(subsidy(amount=1), TREE.on_one_line, **caps), "subsidy_already_granted",
+            "该毕业生已获training类补贴，不重复发放")
+    refused(lambda: graduate.record(subsidy(amount=150_001), TREE.on_one_line, **caps), "subsidy_over_cap",
+            "补贴1500.01元超过政策上限1500.00元")
     assert graduate.record(subsidy(amount=150_000), TREE.on_one_line, **caps).subsidies == {"training": "SUB-training"}
     refused(lambda: graduate.record(subsidy(), TREE.on_one_line, cap_fen=None, cohort=(2021, 2023)),
-            "subsidy_not_in_policy")
+            "subsidy_not_in_policy", "本年度政策未设training类就业补贴")
     refused(lambda: graduate.record(subsidy(), TREE.on_one_line, cap_fen=150_000, cohort=(2024, 2026)),
-            "outside_cohort")
+            "outside_cohort", "2023届毕业生不在本年度阳光就业帮扶范围（2024-2026届）")
+    first_year = graduate.record(subsidy(), TREE.on_one_line, cap_fen=150_000, cohort=(2023, 2025))
+    assert first_year.subsidies == {"training": "SUB-training"}  # the cohort's bounds are its own
     refused(lambda: graduate.record(subsidy(by=TONGCHUAN), TREE.on_one_line, **caps), "org_out_of_scope")
+
+
+def test_college_students_with_a_graduation_year_enter_the_archive_unless_before_the_cohort():
+    from services.employment.domain import graduate_from
+    from tests.factories import application
+
+    def student(stage: str, year: int | None):
+        return application(1, student={"stage": stage, "graduation_year": year, "school": "合肥工业大学"})
+
+    app = student("undergraduate", 2021)
+    registered = graduate_from(app, (2021, 2023))
+    assert registered.model_dump(mode="json") == {
+        "graduate_id": app.student_key, "application_id": app.application_id, "origin_org": "341602",
+        "graduation_year": 2021, "campaign_year": 2023, "school": "合肥工业大学", "school_stage": "undergraduate",
+        "category": "archived_family"}
+    assert graduate_from(student("postgraduate", 2026), (2021, 2023)).graduation_year == 2026  # from enrolment on
+    assert graduate_from(student("higher_vocational", 2020), None).graduation_year == 2020  # no cohort: everyone
+    assert graduate_from(student("undergraduate", 2020), (2021, 2023)) is None
+    assert graduate_from(student("undergraduate", None), (2021, 2023)) is None
+    assert graduate_from(student("senior_secondary", 2023), (2021, 2023)) is None
