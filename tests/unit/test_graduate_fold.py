@@ -105,24 +105,36 @@ def test_the_destination_records_only_after_accepting_the_handoff():
 
 def test_handoff_rules():
     fresh = Graduate.fold([REGISTERED])
-    refused(lambda: fresh.record(handoff(by=DEST), TREE.on_one_line), "org_out_of_scope")  # not the origin
-    refused(lambda: fresh.record(handoff(to=CITY), TREE.on_one_line), "handoff_within_line")
+    refused(lambda: fresh.record(handoff(by=DEST), TREE.on_one_line), "org_out_of_scope",  # not the origin
+            "只有生源地工会可以转介该毕业生（生源地为341602）")
+    refused(lambda: fresh.record(handoff(to=CITY), TREE.on_one_line), "handoff_within_line",
+            "意向工作地工会与生源地工会属同一条线，无需转介")
     pending = fresh.record(handoff(), TREE.on_one_line)
-    refused(lambda: pending.record(handoff(to=TONGCHUAN, handoff_id="h2"), TREE.on_one_line), "handoff_open")
-    refused(lambda: pending.record(answer(True, by=ORIGIN), TREE.on_one_line), "org_out_of_scope")
-    refused(lambda: pending.record(answer(True, handoff_id="h9"), TREE.on_one_line), "handoff_not_open")
+    refused(lambda: pending.record(handoff(to=TONGCHUAN, handoff_id="h2"), TREE.on_one_line), "handoff_open",
+            "该毕业生已转介至610100，请等待对方答复或先退回")
+    refused(lambda: pending.record(answer(True, by=ORIGIN), TREE.on_one_line), "org_out_of_scope",
+            "只有意向工作地工会（610100）可以接收或退回该转介")
+    refused(lambda: pending.record(answer(True, handoff_id="h9"), TREE.on_one_line), "handoff_not_open",
+            "转介h9不存在或已答复")
     accepted = pending.record(answer(True), TREE.on_one_line)
-    refused(lambda: accepted.record(answer(False), TREE.on_one_line), "handoff_not_open")
+    refused(lambda: accepted.record(answer(False), TREE.on_one_line), "handoff_not_open", "转介h1不存在或已答复")
+    refused(lambda: accepted.record(handoff(to=TONGCHUAN, handoff_id="h2"), TREE.on_one_line), "handoff_open")
+    refused(lambda: accepted.record(progress(EmploymentStage.EMPLOYED, org=TONGCHUAN), TREE.on_one_line),
+            "org_out_of_scope", "610200不是该毕业生的生源地工会或已接收的意向工作地工会（生源地为341602、意向工作地为610100），无权记录")
+    refused(lambda: fresh.record(progress(EmploymentStage.EMPLOYED, org=TONGCHUAN), TREE.on_one_line),
+            "org_out_of_scope", "610200不是该毕业生的生源地工会或已接收的意向工作地工会（生源地为341602），无权记录")
 
 
 def test_a_recommendation_needs_a_post_offered_and_is_made_once():
     graduate = Graduate.fold([REGISTERED])
     rec = GraduateRecommended(recommendation_id="r1", graduate_id="g1", org_code=ORIGIN, fair_id="f1", post_id="p1",
                               recorded_by_user="u")
-    refused(lambda: graduate.record(rec, TREE.on_one_line, post=None), "post_not_found")
+    refused(lambda: graduate.record(rec, TREE.on_one_line, post=None), "post_not_found", "招聘会f1没有岗位p1")
     once = graduate.record(rec, TREE.on_one_line, post=POST)
     assert once.recorded().recommended == ("f1/p1",)
-    refused(lambda: once.record(rec, TREE.on_one_line, post=POST), "already_recommended")
+    refused(lambda: once.record(rec, TREE.on_one_line, post=POST), "already_recommended", "已向该岗位推荐过该毕业生")
+    other_post = rec.model_copy(update={"post_id": "p2"})
+    assert once.record(other_post, TREE.on_one_line, post=POST).recorded().recommended == ("f1/p1", "f1/p2")
 
 
 def test_subsidies_follow_the_policy_cohort_and_caps_once_per_kind():
@@ -166,3 +178,49 @@ def test_college_students_with_a_graduation_year_enter_the_archive_unless_before
     assert graduate_from(student("undergraduate", 2020), (2021, 2023)) is None
     assert graduate_from(student("undergraduate", None), (2021, 2023)) is None
     assert graduate_from(student("senior_secondary", 2023), (2021, 2023)) is None
+
+
+def test_the_file_as_published_and_as_viewed_after_a_whole_journey():
+    """Every act's history entry, and the file as employment publishes it (GraduateRecorded) and
+    keeps it (the `graduates` row), after profiling, a handoff accepted, support, a
+    recommendation, a subsidy and a grassroots outcome recorded by the destination."""
+    from contracts.employment import AssistanceNeed, GraduateProfiled, GrassrootsProgram, SupportArranged, SupportKind
+
+    profiled = GraduateProfiled(graduate_id="g1", org_code=ORIGIN, recorded_by_user="u", major="机械",
+                                intended_city="合肥", needs=(AssistanceNeed.JOB_RECOMMENDATION,))
+    support = SupportArranged(support_id="s1", graduate_id="g1", org_code=ORIGIN, kind=SupportKind.PAIRING,
+                              partner="劳模张三", recorded_by_user="u")
+    recommended = GraduateRecommended(recommendation_id="r1", graduate_id="g1", org_code=DEST, fair_id="f1",
+                                      post_id="p1", recorded_by_user="u")
+    grassroots = EmploymentProgressRecorded(graduate_id="g1", org_code=DEST, stage=EmploymentStage.GRASSROOTS,
+                                            recorded_on=dt.date(2023, 9, 9), program=GrassrootsProgram.WESTERN)
+    g = Graduate.fold([REGISTERED])
+    for act, extra in [(profiled, {}), (handoff(), {}), (answer(True), {}), (support, {}),
+                       (recommended, {"post": POST}), (subsidy(), {"cap_fen": 150_000, "cohort": (2021, 2023)}),
+                       (grassroots, {})]:
+        g = g.record(act, TREE.on_one_line, **extra)
+    assert g.history == (
+        {"event": "graduate.profiled", "by": ORIGIN},
+        {"event": "graduate.handed_off", "by": ORIGIN, "handoff_id": "h1", "to": DEST},
+        {"event": "handoff.answered", "by": DEST, "handoff_id": "h1", "accepted": True},
+        {"event": "support.arranged", "by": ORIGIN, "kind": "pairing", "partner": "劳模张三"},
+        {"event": "graduate.recommended", "by": DEST, "fair_id": "f1", "post_id": "p1"},
+        {"event": "subsidy.requested", "by": ORIGIN, "kind": "training", "amount_fen": 100_000,
+         "subsidy_id": "SUB-training"},
+        {"event": "employment_progress.recorded", "by": DEST, "stage": "grassroots", "on": "2023-09-09",
+         "employer": None})
+    assert g.recorded().model_dump(mode="json") == {
+        "graduate_id": "g1", "version": 8, "origin_org": ORIGIN, "graduation_year": 2023, "stage": "grassroots",
+        "employer": None, "program": "western", "handoff_id": "h1", "handoff_to": DEST, "handoff_status": "accepted",
+        "recommended": ["f1/p1"], "supports": ["pairing"], "subsidies": ["training"], "act": g.history[-1]}
+    assert g.projection() == {
+        "graduate_id": "g1", "application_id": "a1", "origin_org": ORIGIN, "graduation_year": 2023,
+        "status": "grassroots", "employer": None, "program": "western", "destination_org": DEST,
+        "profile": {"major": "机械", "major_direction": "", "family_situation": "", "intended_city": "合肥",
+                    "intended_org": None, "intended_industry": "", "needs": ["job_recommendation"]},
+        "handoff": {"handoff_id": "h1", "to_org": DEST, "status": "accepted"}, "recommendations": 1,
+        "supports": ["pairing"], "subsidies": {"training": "SUB-training"}, "history": list(g.history)}
+    unregistered = Graduate.fold([REGISTERED]).recorded().model_dump(mode="json")
+    assert (unregistered["handoff_id"], unregistered["handoff_to"], unregistered["handoff_status"],
+            unregistered["act"]) == (None, None, None, {})
+    refused(lambda: g.record(REGISTERED, TREE.on_one_line), "unexpected_event", "graduate.registered不是毕业生档案的记录")
