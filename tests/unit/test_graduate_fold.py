@@ -92,7 +92,7 @@ def test_the_destination_records_only_after_accepting_the_handoff():
     accepted = pending.record(answer(True), TREE.on_one_line)
     assert accepted.destination == DEST
     moved = accepted.record(progress(EmploymentStage.EMPLOYED, org=DEST, employer="合肥某厂"), TREE.on_one_line)
-    assert moved.stage is EmploymentStage.EMPLOYED
+    assert moved.stage is EmploymentStage.EMPLOYED and moved.recorded().employer == "合肥某厂"
     assert moved.record(progress(EmploymentStage.EMPLOYED, org=ORIGIN), TREE.on_one_line).version == moved.version + 1
     refused(lambda: accepted.record(progress(EmploymentStage.EMPLOYED, org=TONGCHUAN), TREE.on_one_line), "org_out_of_scope")
     returned = pending.record(answer(False), TREE.on_one_line)
@@ -144,6 +144,8 @@ def test_subsidies_follow_the_policy_cohort_and_caps_once_per_kind():
     assert paid.history[-1] == {"event": "subsidy.requested", "by": ORIGIN, "kind": "training", "amount_fen": 100_000,
                                 "subsidy_id": "SUB-training"}
     approval = paid.approval(subsidy())
+    in_the_stream = Graduate.fold([REGISTERED, subsidy(), approval, paid.recorded()])  # as employment stores them
+    assert (in_the_stream.version, in_the_stream.history) == (4, paid.history)  # the order and the file: no acts
     assert (approval.subsidy_id, approval.amount_fen, approval.fund_sources, approval.org_code,
             approval.application_id) == ("SUB-training", 100_000, ("central",), ORIGIN, "a1")
     refused(lambda: paid.record(subsidy(amount=1), TREE.on_one_line, **caps), "subsidy_already_granted",
