@@ -45,8 +45,8 @@ def app(kind: str):
     async def principal(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
         return credentials.credentials if credentials else ""
 
-    body_type = ApplicationForm if kind == "form" else dict  # the annotations below are evaluated here (no
-                                                               # postponed annotations in this module)
+    # The route's annotations are evaluated as it is defined (this module does not postpone them).
+    body_type = ApplicationForm if kind == "form" else dict
 
     @api.post("/v1/applications", status_code=201)
     async def post_application(form: body_type, _: Annotated[str, Depends(principal)]) -> Response:
