@@ -1,9 +1,10 @@
 """What the HTTP stack alone costs per request, for comparison with a filing
 (`benchmarks.http_filing`): the same aiohttp client posts the season's forms to a bare Starlette
-route, to a FastAPI route taking a JSON body and the bearer dependency, and to a FastAPI route
-that validates the form as intake does (ApplicationForm) and answers without filing. Each
-server is its own process on uvicorn with httptools and uvloop, as intake; its CPU per request
-comes from /proc.
+route, to a FastAPI route taking a JSON body and the bearer dependency, to a FastAPI route that
+validates the form as intake does (ApplicationForm), and to intake's own API (its middleware,
+span, log line, authority) with the storing cut out: each answers without filing. Each server
+is its own process on uvicorn with httptools and uvloop, as intake, logging to /dev/null and
+tracing 1% of requests; its CPU per request comes from /proc.
 
     .venv/bin/python -m benchmarks.http_floor --requests 20000 --concurrency 256
 """
@@ -14,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import aiohttp
@@ -23,10 +25,41 @@ from services.bench.procfs import cpu_seconds
 from services.demo.season import generate
 
 ANSWER = b'{"application_id":"x","status":"submitted"}'
+KINDS = ("starlette", "fastapi", "form", "intake")
+TOKEN = "bench-token"
+
+
+class _FiledAtOnce:
+    """Intake's filing desk with the storing cut out: the scope checked, the answer given."""
+
+    def __init__(self, authority) -> None:
+        self.authority = authority
+
+    async def file(self, filing):
+        from services.intake.domain import application_id_for
+        from services.intake.handlers import Filed
+
+        self.authority.require_scope(filing.principal.org, filing.form.org_code)
+        return Filed(application_id_for(filing.form.org_code, filing.form.submission_id), created=True)
+
+
+def intake_api():
+    import json
+
+    from services.intake.api import create_api
+    from services.shared.authority import Authority
+    from services.shared.settings import Settings
+
+    settings = Settings(signing_keys=json.dumps({"intake": "bench-key"}),
+                        api_tokens=json.dumps({TOKEN: {"org": "340000", "user": "bench"}}))
+    authority = Authority.from_settings(settings, identity="intake")
+    api = create_api(lambda: None, authority)
+    api.state.filing_desk = _FiledAtOnce(authority)
+    return api
 
 
 def app(kind: str):
-    """The ASGI app of one kind: `starlette`, `fastapi` or `form`."""
+    """The ASGI app of one kind (KINDS)."""
     from fastapi import Depends, FastAPI, Response
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
     from starlette.applications import Starlette
@@ -37,6 +70,8 @@ def app(kind: str):
             await request.body()
             return Response(ANSWER, status_code=201, media_type="application/json")
         return Starlette(routes=[Route("/v1/applications", post, methods=["POST"])])
+    if kind == "intake":
+        return intake_api()
     from services.intake.domain import ApplicationForm
 
     api = FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
@@ -56,16 +91,25 @@ def app(kind: str):
 
 
 def serve(kind: str, port: int) -> None:
+    import os
+    import tempfile
+
     import uvicorn
     import uvloop
 
+    from services.shared import tracing
+    from services.shared.logging import configure_logging
+
+    configure_logging(stream=open(os.devnull, "w"))  # noqa: SIM115 (for the server's life)
+    os.environ |= {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.01"}
+    tracing.configure(kind, str(Path(tempfile.mkdtemp(prefix="jinqiu-floor-")) / "traces.jsonl"))
     uvloop.install()
     uvicorn.run(app(kind), host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off",
                 http="httptools", loop="uvloop")
 
 
 async def post_all(port: int, bodies: list[bytes], concurrency: int) -> float:
-    headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     queue = iter(bodies)
     async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}",
                                      connector=aiohttp.TCPConnector(limit=concurrency)) as client:
@@ -111,7 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=256)
-    parser.add_argument("--serve", choices=("starlette", "fastapi", "form"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -120,7 +164,7 @@ def main() -> None:
         parser.error("--requests and --concurrency must be at least 1")
     forms = generate(args.requests, 2023).applications[:args.requests]
     bodies = [json.dumps(f, ensure_ascii=False).encode() for f in forms]
-    for kind in ("starlette", "fastapi", "form"):
+    for kind in KINDS:
         measure(kind, bodies, args.concurrency)
 
 
