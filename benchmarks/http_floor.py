@@ -20,9 +20,11 @@ from typing import Annotated
 
 import aiohttp
 
-from deploy.local import free_port
+from deploy.local import free_port, wait_for_port
 from services.bench.procfs import cpu_seconds
 from services.demo.season import generate
+from services.intake.domain import application_id_for
+from services.intake.handlers import Filed
 
 ANSWER = b'{"application_id":"x","status":"submitted"}'
 KINDS = ("starlette", "fastapi", "form", "intake")
@@ -36,9 +38,6 @@ class _FiledAtOnce:
         self.authority = authority
 
     async def file(self, filing):
-        from services.intake.domain import application_id_for
-        from services.intake.handlers import Filed
-
         self.authority.require_scope(filing.principal.org, filing.form.org_code)
         return Filed(application_id_for(filing.form.org_code, filing.form.submission_id), created=True)
 
@@ -125,22 +124,11 @@ async def post_all(port: int, bodies: list[bytes], concurrency: int) -> float:
         return time.perf_counter() - started
 
 
-async def until_listening(port: int) -> None:
-    for _ in range(200):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 def measure(kind: str, bodies: list[bytes], concurrency: int) -> None:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "benchmarks.http_floor", "--serve", kind, "--port", str(port)])
     try:
-        asyncio.run(until_listening(port))
+        wait_for_port(port, 20, f"the {kind} server", alive=server.poll)
         before = cpu_seconds(server.pid)
         seconds = asyncio.run(post_all(port, bodies, concurrency))
         spent = cpu_seconds(server.pid) - before
