@@ -32,7 +32,8 @@ from contracts.base import Event
 from contracts.envelope import kafka_headers
 from contracts.funds import FundAllocated, FundSource
 from contracts.ledger import PaymentSettled
-from deploy.local import free_port, infrastructure
+from deploy.local import infrastructure
+from deploy.ports import free_port
 from services.audit.verify import verify_lines
 from services.bench.procfs import cpu_seconds
 from services.demo.season import COUNTIES, PROVINCE

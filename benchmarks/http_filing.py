@@ -21,7 +21,8 @@ from pathlib import Path
 import aiohttp
 import uvloop
 
-from deploy.local import free_port, infrastructure
+from deploy.local import infrastructure
+from deploy.ports import free_port
 from services.bench.run import processes
 from services.demo.season import generate
 from services.shared.settings import Settings

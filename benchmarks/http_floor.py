@@ -20,7 +20,7 @@ from typing import Annotated
 
 import aiohttp
 
-from deploy.local import free_port, wait_for_port
+from deploy.ports import free_port, wait_for_port
 from services.bench.procfs import cpu_seconds
 from services.demo.season import generate
 from services.intake.domain import application_id_for

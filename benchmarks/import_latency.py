@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from deploy.local import free_port, infrastructure
+from deploy.local import infrastructure
+from deploy.ports import free_port
 from services.demo.season import generate
 from services.season.samples import write_sample
 from services.shared.settings import Settings

@@ -17,8 +17,11 @@ import shutil
 import signal
 import subprocess
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from deploy.ports import wait_for_port
 
 KAFKA_VERSION = "4.1.1"
 ADMIN = "admin"
@@ -137,10 +140,32 @@ class LocalKafka:
                                   "-c", str(self._dir / "server.properties"), *scram),
                        check=True, capture_output=True)
 
-    def start(self) -> None:
+    def start(self, timeout: float = 90) -> None:
+        """Start, and return once it listens (or fail with its last log lines if it exits)."""
         with (self._dir / "stdout.log").open("ab") as out:
             self.process = subprocess.Popen(self._java("kafka.Kafka", str(self._dir / "server.properties")),
                                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for_port(self.port, timeout, "Apache Kafka", self.exited)
+        except RuntimeError:
+            self.kill()  # one that never listened must not linger
+            raise
+
+    def restart(self, attempts: int = 3) -> None:
+        """After a kill, at the same address and on the same log directory, as a supervisor would
+        (systemd's Restart=on-failure): a start that exits, say because the dead broker's port
+        was not yet free, is tried again. Each such exit is reported as a warning with the
+        broker's last log lines (shown in pytest's summary), so that it is seen even when a
+        later start succeeds; if every start fails, the last one's error is raised."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.start()
+                return
+            except RuntimeError as exc:
+                if attempt == attempts:
+                    raise
+                warnings.warn(f"Apache Kafka start {attempt} of {attempts} after a kill failed: {exc}",
+                              RuntimeWarning, stacklevel=2)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: no controlled shutdown, nothing flushed on purpose."""

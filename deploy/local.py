@@ -21,7 +21,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from contracts.access import PRINCIPALS
 from deploy.kafka_broker import ADMIN, LocalKafka, java_available
+from deploy.ports import free_port, wait_for_port
 
 PG_SYSTEM_USER = "jinqiu-pg"
 UNSAFE_FAST_DB = "JINQIU_UNSAFE_FAST_DB"
@@ -55,24 +55,6 @@ class Endpoints:
                   "JINQIU_KAFKA_CREDENTIALS": self.kafka_credentials, "JINQIU_SIGNING_KEYS": self.signing_keys,
                   "JINQIU_IDEMPOTENT_PRODUCER": "false" if self.origin == "local-tansu" else None}
         return {k: v for k, v in values.items() if v is not None}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float, what: str, alive=lambda: None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        failure = alive()
-        if failure:
-            raise RuntimeError(f"{what} exited: {failure}")
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not open port {port} within {timeout}s")
 
 
 @contextlib.contextmanager
@@ -105,7 +87,6 @@ def apache_kafka(workdir: Path, passwords: dict[str, str]) -> Iterator[LocalKafk
     kafka.format()
     kafka.start()
     try:
-        wait_for_port(kafka.port, 90, "Apache Kafka", kafka.exited)
         yield kafka
     finally:
         kafka.stop()

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from deploy.local import free_port
+from deploy.ports import free_port
 from services.disbursement.app import create_service as disbursement
 from services.employment.app import create_service as employment
 from services.intake.api import create_api

@@ -25,7 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from contracts.checkpoint import head_problem, public_key_hex
 from contracts.reviews import ClockTicked
-from deploy.local import free_port, signing_keys
+from deploy.local import signing_keys
+from deploy.ports import free_port
 from services.audit.verify import AuditReport, load_evidence, verify_lines
 from services.demo.bank import BankSimulator
 from services.demo.employment import Desk, play_employment

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from contracts.employment import JobFairHeld
 from contracts.reviews import ClockTicked
-from deploy.local import free_port
+from deploy.ports import free_port
 from services.reports import outputs
 from services.season.employment_files import employment_paths, read_employment_file
 from services.season.progress import SeasonProgress, wait_until, watch

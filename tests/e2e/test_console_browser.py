@@ -19,7 +19,7 @@ from playwright.async_api import Page, async_playwright
 from contracts.applications import DocumentKind
 from contracts.funds import DonationReceived, DonorIntent
 from contracts.households import HardshipFileOpened, HardshipKind, HouseholdCheckAuthorizationSigned
-from deploy.local import free_port
+from deploy.ports import free_port
 from services.intake.spreadsheet import HEADER_NAME
 from services.season.samples import form_cells
 from services.system import IntakeHttp

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from openpyxl import Workbook
 
-from deploy.local import free_port
+from deploy.ports import free_port
 from services.intake.spreadsheet import HEADER_NAME
 from services.season.samples import form_cells
 from services.system import IntakeHttp

@@ -19,7 +19,8 @@ from rich.console import Console
 from contracts.access import PRINCIPALS
 from contracts.reviews import ClockTicked
 from deploy.kafka_broker import ADMIN, java_available
-from deploy.local import apache_kafka, free_port, local_postgres
+from deploy.local import apache_kafka, local_postgres
+from deploy.ports import free_port
 from services.audit.verify import verify_lines
 from services.demo.bank import BankSimulator
 from services.demo.run import FILING_DAY, NOTICE_OVER, play
@@ -29,6 +30,7 @@ from services.season.publishing import Publishers
 from services.shared.authority import Authority
 from services.shared.settings import Settings
 from services.system import IntakeHttp, prepare_broker
+from tests import service_logs
 from tests.factories import TEST_KEYS, TOKENS, auth, form
 from tests.integration.services import running
 from tests.kafka_helpers import eventually
@@ -108,13 +110,16 @@ async def test_a_season_completes_when_the_broker_is_killed_and_restarted(tmp_pa
                 await asyncio.to_thread(kafka.kill)
                 killed_at = await reviewed()
                 await asyncio.sleep(3)
-                await asyncio.to_thread(kafka.start)
+                await asyncio.to_thread(kafka.restart)
                 return killed_at
 
             conn = await asyncpg.connect(pg.url)
             try:
                 outcome, killed_at = await asyncio.gather(play(settings, season, tmp_path, Console(quiet=True)),
                                                   kill_broker_mid_season())
+            except Exception:
+                print(f"broker exited: {kafka.exited()}\n{service_logs.summary(tmp_path / 'logs')}")
+                raise
             finally:
                 await conn.close()
     assert outcome.audit.passed, outcome.audit.violations
