@@ -40,6 +40,29 @@ class _LineWriter(structlog.WriteLogger):
         self.name = name
 
 
+class HeldRepeats(logging.Filter):
+    """A library's message repeated within `every` seconds (by logger and text before its
+    arguments) is held back and counted; the next one let through says how many were held. While
+    the broker was away for 16 s, aiokafka's reconnect attempts wrote about 2,000 identical errors
+    per service; the operator needs the first, and that it went on."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        super().__init__()
+        self.every = every
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}  # key -> (last let through, held since)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        passed, held = self._seen.get(key, (None, 0))
+        if passed is not None and record.created - passed < self.every:
+            self._seen[key] = (passed, held + 1)
+            return False
+        self._seen[key] = (record.created, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the {record.created - passed:.0f} s before)"
+        return True
+
+
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     """Our own events go through structlog alone; libraries' stdlib records (aiokafka, uvicorn)
     through the same processors into the same stream. Every value of a line is masked, the
@@ -62,6 +85,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    handler.addFilter(HeldRepeats())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(threshold)

@@ -61,6 +61,7 @@ def test_every_log_line_is_json_with_personal_numbers_masked_ours_libraries_and_
         except ValueError:
             log.exception("failed")
         logging.getLogger("aiokafka").warning("record for %s", person)
+        logging.getLogger("aiokafka").warning("record for %s", person)  # a repeat at once: held back
         log.info("plain", application_id="e4b3c9a2-1f1e-4c7b-9a57-d2d7c7e5b1a0")
     finally:
         structlog.contextvars.clear_contextvars()
@@ -77,3 +78,36 @@ def test_every_log_line_is_json_with_personal_numbers_masked_ours_libraries_and_
     assert "ValueError: card " + card[:4] in lines[1]["exception"] and lines[1]["level"] == "error"
     assert lines[2]["logger"] == "aiokafka" and lines[0]["logger"] == "tests.masking"
     assert lines[3]["application_id"] == "e4b3c9a2-1f1e-4c7b-9a57-d2d7c7e5b1a0" and lines[3]["correlation_id"] == "c-1"
+
+
+def test_a_library_message_repeated_within_ten_seconds_is_held_and_counted_on_the_next_let_through():
+    """aiokafka retries a dead broker every 50-100 ms; the log keeps the first error of each kind
+    and, ten seconds on, one more that says how many were held."""
+    import logging
+
+    from services.shared.logging import HeldRepeats
+
+    held = HeldRepeats(every=10.0)
+
+    def record(msg: str, at: float, *args: object, name: str = "aiokafka") -> logging.LogRecord:
+        r = logging.LogRecord(name, logging.ERROR, __file__, 1, msg, args, None)
+        r.created = at
+        return r
+
+    refused = "Unable connect to node with id %s: %s"
+    passed = [r.getMessage() for r in (
+        record(refused, 100.0, 1, "refused"),
+        *(record(refused, 100.0 + i / 10, 1, "refused") for i in range(1, 100)),  # to 109.9 s
+        record("Unable to update metadata from %s", 100.5, [1]),  # another text: its own count
+        record(refused, 100.7, 1, "refused", name="aiokafka.consumer"),  # another logger: its own count
+        record(refused, 110.0, 1, "refused"),
+        record(refused, 110.5, 1, "refused"),
+        record(refused, 125.0, 1, "refused"),
+    ) if held.filter(r)]
+    assert passed == [
+        "Unable connect to node with id 1: refused",
+        "Unable to update metadata from [1]",
+        "Unable connect to node with id 1: refused",
+        "Unable connect to node with id 1: refused (and 99 more like it in the 10 s before)",
+        "Unable connect to node with id 1: refused (and 1 more like it in the 15 s before)",
+    ]
