@@ -151,19 +151,22 @@ class LocalKafka:
                                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for_port(self.port, timeout, "Apache Kafka", self.exited)
-        except RuntimeError:
+        except RuntimeError as exc:
+            if self.exited() is not None:
+                raise  # its last log lines are in the message
             self.kill()  # one that never listened must not linger
-            raise
+            raise RuntimeError(f"{exc}; its log ends:\n{self.exited()}") from None
 
-    def restart(self, attempts: int = 3) -> None:
+    def restart(self, attempts: int = 3, timeout: float = 45) -> None:
         """After a kill, at the same address and on the same log directory, as a supervisor would
         (systemd's Restart=on-failure): a start that exits, say because the dead broker's port
         was not yet free, is tried again. Each such exit is reported as a warning with the
         broker's last log lines (shown in pytest's summary), so that it is seen even when a
-        later start succeeds; if every start fails, the last one's error is raised."""
+        later start succeeds; if every start fails, the last one's error is raised. A restart
+        listens after about 6.5 s here; one still silent after `timeout` is killed and tried again."""
         for attempt in range(1, attempts + 1):
             try:
-                self.start()
+                self.start(timeout)
                 return
             except RuntimeError as exc:
                 if attempt == attempts:
