@@ -12,13 +12,22 @@ from pathlib import Path
 GAUGES = ("jinqiu_outbox_backlog", "jinqiu_outbox_oldest_seconds", "jinqiu_consumer_lag")
 
 
+def _parsed(line: str) -> dict | None:
+    """A log line, or None for a line that is not one (a process killed mid-write leaves half)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and "event" in record else None
+
+
 def summary(logs: Path) -> str:
     lines = []
     for log in sorted(logs.glob("*.jsonl")):
         if log.name.endswith(".traces.jsonl"):
             continue
         service = log.name.removesuffix(".jsonl")
-        records = [json.loads(line) for line in log.read_text(errors="replace").splitlines() if line.startswith("{")]
+        records = [record for line in log.read_text(errors="replace").splitlines() if (record := _parsed(line))]
         troubles = [r for r in records if r.get("level") in ("warning", "error", "critical")]
         lines.append(f"== {service}: {len(records)} log lines, {len(troubles)} warnings or errors, "
                      f"{records[0]['timestamp'] if records else '-'} .. {records[-1]['timestamp'] if records else '-'}")

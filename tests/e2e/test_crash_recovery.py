@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 
 from services.demo.season import generate
+from tests import service_logs
 
 JINQIU = str(Path(sys.executable).parent / "jinqiu")
 N, SEED = 200, 3
@@ -30,7 +31,7 @@ def test_a_season_survives_killed_services(endpoints, tmp_path):
            "DATABASE_URL": f"{base}/crash", "JINQIU_NAMESPACE": "crash."}
     done = subprocess.run([JINQIU, "demo", "--applications", str(N), "--seed", str(SEED), "--crash",
                            "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr + service_logs.summary(tmp_path / "logs")
     assert "audit passed" in done.stdout
     with (tmp_path / "decisions.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))

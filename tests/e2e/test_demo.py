@@ -10,6 +10,7 @@ import pytest
 
 from contracts.ledger_format import GENESIS_HASH
 from services.demo.season import generate
+from tests import service_logs
 
 N, SEED = 150, 7
 JINQIU = [str(Path(sys.executable).parent / "jinqiu")]  # the installed console script
@@ -25,7 +26,7 @@ def demo_out(tmp_path_factory, endpoints) -> Path:
 
     done = subprocess.run([*JINQIU, "demo", "--applications", str(N), "--seed", str(SEED), "--out", str(out)],
                           env={**os.environ, **env_endpoints}, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr + service_logs.summary(out / "logs")
     assert "audit passed" in done.stdout
     return out
 
