@@ -41,8 +41,8 @@ class _LineWriter(structlog.WriteLogger):
 
 
 class HeldRepeats(logging.Filter):
-    """A library's message repeated within `every` seconds (by logger and text before its
-    arguments) is held back and counted; the next one let through says how many were held. While
+    """A library's warning or error repeated within `every` seconds (by logger and text before
+    its arguments) is held back and counted; the next one let through says how many were held. While
     the broker was away for 16 s, aiokafka's reconnect attempts wrote about 2,000 identical errors
     per service; the operator needs the first, and that it went on."""
 
@@ -52,6 +52,8 @@ class HeldRepeats(logging.Filter):
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}  # key -> (last let through, held since)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True  # a library's information (FastStream's per-batch lines) is not a flood of failures
         key = (record.name, str(record.msg))
         passed, held = self._seen.get(key, (None, 0))
         if passed is not None and record.created - passed < self.every:

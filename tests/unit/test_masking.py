@@ -89,8 +89,8 @@ def test_a_library_message_repeated_within_ten_seconds_is_held_and_counted_on_th
 
     held = HeldRepeats(every=10.0)
 
-    def record(msg: str, at: float, *args: object, name: str = "aiokafka") -> logging.LogRecord:
-        r = logging.LogRecord(name, logging.ERROR, __file__, 1, msg, args, None)
+    def record(msg: str, at: float, *args: object, name: str = "aiokafka", level: int = logging.ERROR):
+        r = logging.LogRecord(name, level, __file__, 1, msg, args, None)
         r.created = at
         return r
 
@@ -103,6 +103,7 @@ def test_a_library_message_repeated_within_ten_seconds_is_held_and_counted_on_th
         record(refused, 110.0, 1, "refused"),
         record(refused, 110.5, 1, "refused"),
         record(refused, 125.0, 1, "refused"),
+        *(record("Received", 130.0, level=logging.INFO) for _ in range(3)),  # information passes
     ) if held.filter(r)]
     assert passed == [
         "Unable connect to node with id 1: refused",
@@ -110,4 +111,5 @@ def test_a_library_message_repeated_within_ten_seconds_is_held_and_counted_on_th
         "Unable connect to node with id 1: refused",
         "Unable connect to node with id 1: refused (and 99 more like it in the 10 s before)",
         "Unable connect to node with id 1: refused (and 1 more like it in the 15 s before)",
+        "Received", "Received", "Received",
     ]
