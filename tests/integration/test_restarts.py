@@ -118,7 +118,7 @@ async def test_a_season_completes_when_the_broker_is_killed_and_restarted(tmp_pa
                 outcome, killed_at = await asyncio.gather(play(settings, season, tmp_path, Console(quiet=True)),
                                                   kill_broker_mid_season())
             except Exception:
-                print(f"broker exited: {kafka.exited()}\n{service_logs.summary(tmp_path / 'logs')}")
+                print(f"broker: {kafka.exited() or 'running'}\n{service_logs.summary(tmp_path / 'logs')}")
                 raise
             finally:
                 await conn.close()
