@@ -43,8 +43,6 @@ class _FiledAtOnce:
 
 
 def intake_api():
-    import json
-
     from services.intake.api import create_api
     from services.shared.authority import Authority
     from services.shared.settings import Settings

@@ -152,8 +152,8 @@ class LocalKafka:
         try:
             wait_for_port(self.port, timeout, "Apache Kafka", self.exited)
         except RuntimeError as exc:
-            if self.exited() is not None:
-                raise  # its last log lines are in the message
+            if self.process.poll() is not None:
+                raise  # it exited: its last log lines are in the message
             self.kill()  # one that never listened must not linger
             raise RuntimeError(f"{exc}; its log ends:\n{self.exited()}") from None
 
