@@ -8,6 +8,7 @@ import asyncpg
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from services.shared.authority import Authority, Principal
 
@@ -30,7 +31,17 @@ _bearer = HTTPBearer(auto_error=False, scheme_name="api_token",
 
 async def principal_of(request: Request,
                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-    principal = request.app.state.authority.principal(credentials.credentials if credentials else None)
+    return _principal(request, credentials.credentials if credentials else None)
+
+
+def bearer_principal(request: Request) -> Principal:
+    """`principal_of` without FastAPI's dependency solving: the token read as HTTPBearer reads it."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    return _principal(request, token if scheme.lower() == "bearer" else None)
+
+
+def _principal(request: Request, token: str | None) -> Principal:
+    principal = request.app.state.authority.principal(token)
     structlog.contextvars.bind_contextvars(org=principal.org, user=principal.user)
     return principal
 

@@ -12,6 +12,7 @@ _GENERIC_MESSAGES = {
     "extra_forbidden": "不认识的字段",
     "string_pattern_mismatch": "格式不正确",
     "enum": "取值不在允许范围内",
+    "json_invalid": "不是有效的JSON",
 }
 
 

@@ -1,0 +1,76 @@
+"""POST /v1/applications is served by a DirectRoute (services/intake/direct_route.py): the same
+principal, form and refusals as FastAPI's own argument solving gave, without it. Intake's real
+API in process, its filing desk replaced by one that records what reached it."""
+
+import json
+
+import httpx
+import pytest
+from fastapi import APIRouter, Request
+
+from services.intake.api import create_api
+from services.intake.deps import CurrentPrincipal
+from services.intake.direct_route import DirectRoute
+from services.intake.domain import ApplicationForm, application_id_for
+from services.intake.handlers import Filed
+from services.shared.authority import Authority
+from services.shared.settings import Settings
+from tests.factories import TEST_KEYS, TOKENS, auth, form
+
+
+class RecordingDesk:
+    def __init__(self) -> None:
+        self.filings = []
+
+    async def file(self, filing):
+        self.filings.append(filing)
+        return Filed(application_id_for(filing.form.org_code, filing.form.submission_id), created=True)
+
+
+@pytest.fixture
+def desk_and_client():
+    settings = Settings(signing_keys=json.dumps(TEST_KEYS), api_tokens=json.dumps(TOKENS))
+    api = create_api(lambda: None, Authority.from_settings(settings, identity="intake"))
+    api.state.filing_desk = desk = RecordingDesk()
+    return desk, httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://intake")
+
+
+async def test_a_form_reaches_the_desk_validated_with_the_tokens_principal(desk_and_client):
+    desk, client = desk_and_client
+    async with client:
+        response = await client.post("/v1/applications", json=form(1), headers=auth("341602"))
+    assert response.status_code == 201, response.text
+    (filing,) = desk.filings
+    assert isinstance(filing.form, ApplicationForm) and filing.form.submission_id == "sub-1"
+    assert (filing.principal.org, filing.principal.user) == ("341602", "staff-341602")
+    assert response.json()["application_id"] == application_id_for("341602", "sub-1")
+
+
+@pytest.mark.parametrize(("body", "headers", "status", "code"), [
+    (b"{not json", {"Authorization": "Bearer no-such-token"}, 401, "unauthenticated"),  # the token first
+    (json.dumps(form(1)).encode(), {"Authorization": "Basic token-341602"}, 401, "unauthenticated"),
+    (b"{not json", auth(), 422, "json_invalid"),
+    (b"", auth(), 422, "json_invalid"),
+    (json.dumps(form(1)).encode(), {**auth(), "content-type": "text/plain"}, 422, "model_type"),
+    (json.dumps({**form(1), "extra": 1}).encode(), auth(), 422, "extra_forbidden"),
+])
+async def test_refusals_are_the_apis_own_and_nothing_is_filed(desk_and_client, body, headers, status, code):
+    desk, client = desk_and_client
+    async with client:
+        response = await client.post("/v1/applications", content=body,
+                                     headers={"content-type": "application/json", **headers})
+    assert response.status_code == status, response.text
+    (error, *_) = response.json()["errors"]
+    assert error["code"] == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"]), error
+    assert desk.filings == []
+
+
+def test_a_route_that_needs_more_than_body_principal_and_request_is_refused_when_made():
+    router = APIRouter(route_class=DirectRoute)
+
+    async def with_a_query(form: ApplicationForm, principal: CurrentPrincipal, request: Request, page: int = 1):
+        raise AssertionError("never served")
+
+    with pytest.raises(TypeError, match="direct route"):
+        router.add_api_route("/v1/applications", with_a_query, methods=["POST"])
