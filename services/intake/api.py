@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response, UploadFile
+from fastapi import FastAPI, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -182,13 +182,6 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
             "code": "invalid_characters", "field": None,
             "message": "含有无法识别的字符（控制字符或残缺的字符编码），请检查后重新提交"}]})
 
-    peak = APIRouter(route_class=DirectRoute)
-
-    @peak.post("/v1/applications", status_code=201, response_model=Accepted,
-               summary="申报一份申请（附件1 / 附件2）",
-               description="同一 submission_id 再次提交时返回原申请（200），不重复受理。",
-               responses={200: {"model": Accepted, "description": "已申报过（同一 submission_id）：原申请"},
-                          **refusals(403, 409, 422)})
     async def post_application(form: ApplicationForm, principal: CurrentPrincipal, request: Request) -> Response:
         """Filed together with the filings arriving meanwhile (services/intake/filing_desk.py),
         served as a DirectRoute. The answer is written here, not through `response_model`
@@ -201,7 +194,12 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         return Response(orjson.dumps({"application_id": filed.application_id, "status": "submitted"}),
                         status_code=201 if filed.created else 200, media_type="application/json")
 
-    api.include_router(peak)
+    api.router.add_api_route(
+        "/v1/applications", post_application, methods=["POST"], route_class_override=DirectRoute,
+        status_code=201, response_model=Accepted, summary="申报一份申请（附件1 / 附件2）",
+        description="同一 submission_id 再次提交时返回原申请（200），不重复受理。",
+        responses={200: {"model": Accepted, "description": "已申报过（同一 submission_id）：原申请"},
+                   **refusals(403, 409, 422)})
 
     @api.get("/v1/applications/{application_id}", response_model=ApplicationView, responses=refusals(403, 404, 422))
     async def get_application(application_id: str, principal: CurrentPrincipal, pool: PoolDep,
