@@ -1,5 +1,5 @@
 """Per-service event store: streams of contract events with optimistic concurrency. Appending
-also queues the events in the outbox: one statement, in the caller's transaction."""
+also queues the events in the outbox: one statement, atomic alone or in the caller's transaction."""
 
 from __future__ import annotations
 
