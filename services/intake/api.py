@@ -48,7 +48,7 @@ REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS | graduates.CONFLICTS, 409), **
                   **dict.fromkeys(graduates.UNPROCESSABLE, 422), "deadline_not_found": 404,
                   "campaign_not_started": 409, "filing_closed": 409, "unauthenticated": 401, "sign_in_failed": 401,
                   "rate_limited": 429, "field_required": 422, "org_not_found": 404, "report_not_found": 404, "csrf_invalid": 403, "application_not_found": 404, "import_not_found": 404,
-                  "upload_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
+                  "upload_too_large": 413, "body_too_large": 413, "too_many_rows": 413, "unreadable_file": 422, "empty_file": 422,
                   "unknown_columns": 422, "invalid_characters": 422, "invalid_amount": 422}
 # The database is away (restarting, failing over): nothing was stored, the client may retry.
 DATABASE_UNAVAILABLE = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
@@ -199,7 +199,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         status_code=201, response_model=Accepted, summary="申报一份申请（附件1 / 附件2）",
         description="同一 submission_id 再次提交时返回原申请（200），不重复受理。",
         responses={200: {"model": Accepted, "description": "已申报过（同一 submission_id）：原申请"},
-                   **refusals(403, 409, 422)})
+                   **refusals(403, 409, 413, 422)})
 
     @api.get("/v1/applications/{application_id}", response_model=ApplicationView, responses=refusals(403, 404, 422))
     async def get_application(application_id: str, principal: CurrentPrincipal, pool: PoolDep,

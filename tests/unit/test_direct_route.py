@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 
 from services.intake.api import create_api
 from services.intake.deps import CurrentPrincipal
-from services.intake.direct_route import DirectRoute
+from services.intake.direct_route import MAX_BODY_BYTES, DirectRoute
 from services.intake.domain import ApplicationForm, application_id_for
 from services.intake.handlers import Filed
 from services.shared.authority import Authority
@@ -64,6 +64,27 @@ async def test_refusals_are_the_apis_own_and_nothing_is_filed(desk_and_client, b
     assert error["code"] == code
     assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"]), error
     assert desk.filings == []
+
+
+@pytest.mark.parametrize("declared", [True, False])
+async def test_a_body_far_beyond_a_form_is_refused_with_413_before_it_is_read_whole(desk_and_client, declared):
+    desk, client = desk_and_client
+    huge = json.dumps({**form(1), "student": {**form(1)["student"], "school": "x" * 4 * MAX_BODY_BYTES}}).encode()
+    read = []
+
+    async def chunks():  # a streamed body has no Content-Length: counted as it arrives
+        for start in range(0, len(huge), 65536):
+            read.append(start)
+            yield huge[start:start + 65536]
+
+    async with client:
+        response = await client.post("/v1/applications", content=huge if declared else chunks(),
+                                     headers={**auth(), "content-type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.json()["errors"][0]["code"] == "body_too_large"
+    assert desk.filings == []
+    if not declared:
+        assert len(read) <= MAX_BODY_BYTES // 65536 + 1
 
 
 def test_a_route_that_needs_more_than_body_principal_and_request_is_refused_when_made():
