@@ -23,4 +23,11 @@ def field_error(e: dict[str, Any]) -> dict[str, Any]:
     message = e["msg"] if code.startswith("invalid_") else _GENERIC_MESSAGES.get(code, "填写有误")
     value = e.get("input")
     return {"code": code, "message": message, "field": field, "detail": mask_text(e["msg"]),
-            "input": mask_text(str(value)) if isinstance(value, str | int | float) else None}
+            "input": _echo(value) if isinstance(value, str | int | float) else None}
+
+
+def _echo(value: str | int | float) -> str:
+    """The value as entered, masked, and cut at 200 characters: a refusal (and its log line) does
+    not carry back a megabyte somebody pasted into a field."""
+    text = mask_text(str(value))
+    return text if len(text) <= 200 else f"{text[:200]}…（共{len(text)}字）"

@@ -66,6 +66,19 @@ async def test_refusals_are_the_apis_own_and_nothing_is_filed(desk_and_client, b
     assert desk.filings == []
 
 
+async def test_a_refusal_echoes_a_long_value_cut_short_and_masked(desk_and_client):
+    desk, client = desk_and_client
+    card = form(1)["bank_card"]
+    school = f"{card} " + "学" * 5000
+    async with client:
+        response = await client.post("/v1/applications", json=form(1, student={"school": school}), headers=auth())
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["field"]) == ("string_too_long", "student.school")
+    assert error["input"].startswith(card[:4] + "*") and card not in error["input"]
+    assert len(error["input"]) < 230 and error["input"].endswith(f"（共{len(school)}字）")
+
+
 @pytest.mark.parametrize("declared", [True, False])
 async def test_a_body_far_beyond_a_form_is_refused_with_413_before_it_is_read_whole(desk_and_client, declared):
     desk, client = desk_and_client
