@@ -26,7 +26,7 @@ WHY = {
     403: "超出本级工会管辖范围，或无权办理（org_out_of_scope 等）",
     404: "未找到（application_not_found、graduate_not_found 等）",
     409: "与当前状态冲突：已办理、未到期、已截止（wrong_state、filing_closed 等）",
-    413: "提交内容过大：文件或行数超限请分批上传；申请表超过256KB（upload_too_large、too_many_rows、body_too_large）",
+    413: "提交内容过大，请分批上传（upload_too_large、too_many_rows、body_too_large）",
     422: "输入有误：每个错误指明字段与原因（invalid_id_number、invalid_bank_card 等）",
     503: "系统暂时无法保存，本次未受理，可稍后重试（service_unavailable，见 Retry-After）",
 }

@@ -28,6 +28,7 @@ from services.console.pages import SignInRequired, console_router, render
 from services.console.public import public_router
 from services.intake import acts, graduates
 from services.intake.answers import ACT_REFUSALS, refusals
+from services.intake.body_limit import MAX_UPLOAD_BYTES, BodyLimit
 from services.intake.bulk import error_workbook, import_sheet
 from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.direct_route import DirectRoute
@@ -43,7 +44,6 @@ from services.shared.errors import Refused
 from services.shared.policy import PolicyBook, configured_book
 
 log = structlog.get_logger(__name__)
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 REFUSAL_STATUS = {**dict.fromkeys(acts.CONFLICTS | graduates.CONFLICTS, 409), **dict.fromkeys(graduates.NOT_FOUND, 404),
                   **dict.fromkeys(graduates.UNPROCESSABLE, 422), "deadline_not_found": 404,
                   "campaign_not_started": 409, "filing_closed": 409, "unauthenticated": 401, "sign_in_failed": 401,
@@ -140,7 +140,8 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
     api.state.policies = policies or configured_book()
     api.state.filing_desk = FilingDesk(pool_getter, authority)
 
-    api.add_middleware(Correlation)
+    api.add_middleware(BodyLimit)
+    api.add_middleware(Correlation)  # added last: outermost, so a refused body has its correlation id too
 
     @api.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

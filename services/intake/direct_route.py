@@ -17,7 +17,6 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from services.intake.deps import bearer_principal, principal_of
-from services.shared.errors import Refused
 
 
 class DirectRoute(APIRoute):
@@ -45,16 +44,11 @@ class DirectRoute(APIRoute):
         return handle
 
 
-MAX_BODY_BYTES = 256 * 1024
-"""A form is about 3 KB; a body far beyond any form is refused before it is read whole (uvicorn
-sets no limit, and a refusal echoes the value it refuses)."""
-
-
 async def json_body(request: Request, model: type[BaseModel]) -> BaseModel:
     """The body as `model`, or the refusal FastAPI gives (a body not declared JSON is refused as
-    not an object, as FastAPI's strict content type refuses it); a body over MAX_BODY_BYTES is
-    refused with 413."""
-    body = await _read_at_most(request, MAX_BODY_BYTES)
+    not an object, as FastAPI's strict content type refuses it). Its size is bounded by
+    `BodyLimit` before it gets here."""
+    body = await request.body()
     try:
         if _is_json(request.headers.get("content-type", "")):
             return model.model_validate_json(body)
@@ -67,19 +61,3 @@ def _is_json(content_type: str) -> bool:
     kind = content_type.partition(";")[0].strip().lower()
     return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
-
-async def _read_at_most(request: Request, most: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > most:
-        raise _too_large(most)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > most:
-            raise _too_large(most)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(most: int) -> Refused:
-    return Refused("body_too_large", f"提交内容超过{most // 1024}KB，不是一份申请表（本次申报未受理）")

@@ -1,6 +1,7 @@
 """POST /v1/applications is served by a DirectRoute (services/intake/direct_route.py): the same
-principal, form and refusals as FastAPI's own argument solving gave, without it. Intake's real
-API in process, its filing desk replaced by one that records what reached it."""
+principal, form and refusals as FastAPI's own argument solving gave, without it; and every body
+has a ceiling (services/intake/body_limit.py). Intake's real API in process, its filing desk
+replaced by one that records what reached it."""
 
 import json
 
@@ -9,8 +10,9 @@ import pytest
 from fastapi import APIRouter, Request
 
 from services.intake.api import create_api
+from services.intake.body_limit import FORM_BYTES, UPLOAD_BYTES
 from services.intake.deps import CurrentPrincipal
-from services.intake.direct_route import MAX_BODY_BYTES, DirectRoute
+from services.intake.direct_route import DirectRoute
 from services.intake.domain import ApplicationForm, application_id_for
 from services.intake.handlers import Filed
 from services.shared.authority import Authority
@@ -82,7 +84,7 @@ async def test_a_refusal_echoes_a_long_value_cut_short_and_masked(desk_and_clien
 @pytest.mark.parametrize("declared", [True, False])
 async def test_a_body_far_beyond_a_form_is_refused_with_413_before_it_is_read_whole(desk_and_client, declared):
     desk, client = desk_and_client
-    huge = json.dumps({**form(1), "student": {**form(1)["student"], "school": "x" * 4 * MAX_BODY_BYTES}}).encode()
+    huge = json.dumps({**form(1), "student": {**form(1)["student"], "school": "x" * 4 * FORM_BYTES}}).encode()
     read = []
 
     async def chunks():  # a streamed body has no Content-Length: counted as it arrives
@@ -94,10 +96,22 @@ async def test_a_body_far_beyond_a_form_is_refused_with_413_before_it_is_read_wh
         response = await client.post("/v1/applications", content=huge if declared else chunks(),
                                      headers={**auth(), "content-type": "application/json"})
     assert response.status_code == 413, response.text
-    assert response.json()["errors"][0]["code"] == "body_too_large"
+    (error,) = response.json()["errors"]
+    assert error["code"] == "body_too_large" and "256KB" in error["message"]
     assert desk.filings == []
+    assert response.headers["x-correlation-id"]
     if not declared:
-        assert len(read) <= MAX_BODY_BYTES // 65536 + 1
+        assert len(read) <= FORM_BYTES // 65536 + 1
+
+
+async def test_an_upload_may_be_larger_than_a_form_but_not_without_end(desk_and_client):
+    _, client = desk_and_client
+    async with client:
+        fits = await client.post("/v1/imports", files={"file": ("a.csv", b"x" * 2 * FORM_BYTES)},
+                                 headers={"Authorization": "Bearer no-such-token"})
+        beyond = await client.post("/v1/imports", files={"file": ("a.csv", b"x" * (UPLOAD_BYTES + 1))}, headers=auth())
+    assert fits.status_code == 401  # past the ceiling of a form, refused for its token, not its size
+    assert beyond.status_code == 413 and beyond.json()["errors"][0]["code"] == "body_too_large"
 
 
 def test_a_route_that_needs_more_than_body_principal_and_request_is_refused_when_made():
