@@ -33,9 +33,9 @@ WHY = {
 
 
 def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses` of a /v1 route: the given refusals, and the two every /v1 route may give
-    (no valid token; the database away)."""
-    return {status: {"model": ErrorList, "description": WHY[status]} for status in sorted({401, 503, *statuses})}
+    """The `responses` of a /v1 route: the given refusals, and the three every /v1 route may give
+    (no valid token; a body over its ceiling, services/intake/body_limit.py; the database away)."""
+    return {status: {"model": ErrorList, "description": WHY[status]} for status in sorted({401, 413, 503, *statuses})}
 
 
 # An act on a file (an application, a graduate, a deadline): out of the actor's scope, no such

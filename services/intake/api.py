@@ -200,7 +200,7 @@ def create_api(pool_getter: Callable[[], asyncpg.Pool], authority: Authority,
         status_code=201, response_model=Accepted, summary="申报一份申请（附件1 / 附件2）",
         description="同一 submission_id 再次提交时返回原申请（200），不重复受理。",
         responses={200: {"model": Accepted, "description": "已申报过（同一 submission_id）：原申请"},
-                   **refusals(403, 409, 413, 422)})
+                   **refusals(403, 409, 422)})
 
     @api.get("/v1/applications/{application_id}", response_model=ApplicationView, responses=refusals(403, 404, 422))
     async def get_application(application_id: str, principal: CurrentPrincipal, pool: PoolDep,
