@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from contracts.applications import (
     ApplicationInNotice,
@@ -42,6 +43,7 @@ from contracts.reviews import (
 )
 from services.intake.domain import ApplicationForm, submit
 from services.intake.reports import keep_day
+from services.intake.status_view import Change, Standing, Step, fold
 from services.shared import eventstore, outbox
 from services.shared.authority import Authority, Principal
 from services.shared.consumer import HandlerContext, Many
@@ -160,72 +162,74 @@ async def _submitted_elsewhere(items: list[tuple[HandlerContext, ApplicationSubm
 on_submitted_elsewhere = Many(_submitted_elsewhere, others_only=SOURCE)
 
 
-# Statuses only move forward (a grant posted again after the bank refused the first one is
-# 已重新发放, `reissued`; the refused grant itself, its ledger entry arriving after the bank's
-# answer, is not), whatever order the events of several topics arrive in; an event
-# about an application not yet seen here opens a placeholder (filed_by_org NULL) that its
-# application.submitted completes.
+# An event about an application not yet seen here opens a placeholder (filed_by_org NULL) that
+# its application.submitted completes.
 _PLACEHOLDER = """
     INSERT INTO applications (application_id, submission_id, org_code, status)
     SELECT a, a, '', 'submitted' FROM unnest($1::text[]) AS a ORDER BY a ON CONFLICT (application_id) DO NOTHING
 """
-# Within one review attempt; a decision of a later attempt (after an upheld appeal) starts over.
-STATUS_ORDER = ["submitted", "manual_review", "in_notice", "approved", "rejected", "appealed", "appeal_dismissed",
-                "paid", "payment_failed", "reissued", "settled", "revoked"]
-# The order as a constant of the statement, not a parameter encoded again for every row.
-_ORDER = "ARRAY[" + ", ".join(f"'{s}'" for s in STATUS_ORDER) + "]::text[]"
-_FOLLOW = f"""
-    UPDATE applications SET status = CASE
-            WHEN $2::text IS NULL OR $8::int < attempt THEN status
-            WHEN $2::text = 'paid' AND status = 'payment_failed' AND NOT history @> jsonb_build_array(
-                jsonb_build_object('status', 'payment_failed', 'transfer_id', $3::jsonb -> 0 ->> 'transfer_id'))
-                THEN 'reissued'
-            WHEN $8::int > attempt THEN $2
-            WHEN array_position({_ORDER}, $2) >= array_position({_ORDER}, status) THEN $2
-            ELSE status END,
-        attempt = greatest(attempt, coalesce($8::int, attempt)),
-        history = history || $3::jsonb, amount_fen = COALESCE($4, amount_fen), reasons = COALESCE($5, reasons),
-        notice_ends_on = COALESCE($6, notice_ends_on), open_objections = greatest(open_objections + $7, 0),
-        open_complaints = greatest(open_complaints + $9::int, 0),
-        fund_sources = COALESCE($10::text[], fund_sources), paid_from = COALESCE($11::text, paid_from)
-    WHERE application_id = $1
+# What the fold reads (services/intake/status_view.py), locked in one order against another instance.
+_STANDINGS = """
+    SELECT application_id, status, attempt, open_objections, open_complaints,
+           ARRAY(SELECT h ->> 'transfer_id' FROM jsonb_array_elements(history) AS h
+                 WHERE h ->> 'status' = 'payment_failed') AS refused_transfers
+    FROM applications WHERE application_id = ANY($1) ORDER BY application_id FOR UPDATE
+"""
+# Each application once: its new standing, its history entries appended in order, the columns a
+# step set (lists as JSON: arrays of arrays must not be ragged in PostgreSQL).
+_WRITE = """
+    UPDATE applications AS a SET status = u.status, attempt = u.attempt, open_objections = u.objections,
+        open_complaints = u.complaints, history = a.history || u.entries::jsonb,
+        amount_fen = COALESCE(u.amount_fen, a.amount_fen),
+        reasons = CASE WHEN u.reasons IS NULL THEN a.reasons
+                       ELSE ARRAY(SELECT jsonb_array_elements_text(u.reasons::jsonb)) END,
+        notice_ends_on = COALESCE(u.notice_ends_on, a.notice_ends_on),
+        fund_sources = CASE WHEN u.fund_sources IS NULL THEN a.fund_sources
+                            ELSE ARRAY(SELECT jsonb_array_elements_text(u.fund_sources::jsonb)) END,
+        paid_from = COALESCE(u.paid_from, a.paid_from)
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::bigint[], $8::text[],
+                $9::date[], $10::text[], $11::text[])
+        AS u(application_id, status, attempt, objections, complaints, entries, amount_fen, reasons, notice_ends_on,
+             fund_sources, paid_from)
+    WHERE a.application_id = u.application_id
 """
 
 
-@dataclass(frozen=True)
-class Step:
-    """What an event means for the application's status view."""
-
-    application_id: str
-    status: str | None  # None: recorded in the history, the status stays
-    fields: dict
-    notice_ends_on: dt.date | None = None
-    objections: int = 0  # change in open objections
-    attempt: int | None = None  # the review attempt a decision belongs to
-    complaints: int = 0  # change in open complaints
-    fund_sources: list[str] | None = None  # the funds its rule may pay from
-    paid_from: str | None = None  # the fund account of its live grant
-
-
 def follow(describe: Callable[[Any], Step | None]) -> Many:
-    """A handler that applies the steps of a whole run of events in one pipelined statement."""
+    """A handler that folds a whole run of events into the status view (`apply_steps`)."""
     async def apply(items: list[tuple[HandlerContext, Any]]) -> None:
-        rows = []
+        steps = []
         for ctx, event in items:
             step = describe(event)
             if step is None:
                 continue
             entry = {"status": step.status} if step.status else {}
-            entry |= {**step.fields, "at": ctx.envelope.time.isoformat()}
-            rows.append((step.application_id, step.status, [entry], step.fields.get("amount_fen"),
-                         step.fields.get("reasons"), step.notice_ends_on, step.objections,
-                         step.attempt, step.complaints, step.fund_sources, step.paid_from))
-        if rows:
-            conn = items[0][0].conn
-            await conn.execute(_PLACEHOLDER, list({row[0] for row in rows}))
-            await conn.executemany(_FOLLOW, rows)
+            steps.append((step, entry | {**step.fields, "at": ctx.envelope.time.isoformat()}))
+        if steps:
+            await apply_steps(items[0][0].conn, steps)
 
     return Many(apply)
+
+
+async def apply_steps(conn: asyncpg.Connection, steps: list[tuple[Step, dict]]) -> None:
+    """(step, history entry) pairs, in order, into the status view: three statements for a run
+    (placeholders, the standings read and locked, each application written once)."""
+    ids = sorted({step.application_id for step, _ in steps})
+    await conn.execute(_PLACEHOLDER, ids)
+    standings = {row["application_id"]: Standing(row["status"], row["attempt"], row["open_objections"],
+                                                 row["open_complaints"], frozenset(row["refused_transfers"]))
+                 for row in await conn.fetch(_STANDINGS, ids)}
+    await conn.execute(_WRITE, *_columns(fold(standings, steps)))
+
+
+def _columns(changes: dict[str, Change]) -> list[list]:
+    def json_or_none(value: list | None) -> str | None:
+        return None if value is None else orjson.dumps(value).decode()
+
+    rows = [(application_id, c.standing.status, c.standing.attempt, c.standing.open_objections,
+             c.standing.open_complaints, orjson.dumps(c.entries).decode(), c.amount_fen, json_or_none(c.reasons),
+             c.notice_ends_on, json_or_none(c.fund_sources), c.paid_from) for application_id, c in changes.items()]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def manual_review_required(e: ManualReviewRequired) -> Step:
