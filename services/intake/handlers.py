@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
 from contracts.applications import (
     ApplicationInNotice,
@@ -43,7 +42,7 @@ from contracts.reviews import (
 )
 from services.intake.domain import ApplicationForm, submit
 from services.intake.reports import keep_day
-from services.intake.status_view import Change, Standing, Step, fold
+from services.intake.status_view import Standing, Step, fold
 from services.shared import eventstore, outbox
 from services.shared.authority import Authority, Principal
 from services.shared.consumer import HandlerContext, Many
@@ -168,30 +167,24 @@ _PLACEHOLDER = """
     INSERT INTO applications (application_id, submission_id, org_code, status)
     SELECT a, a, '', 'submitted' FROM unnest($1::text[]) AS a ORDER BY a ON CONFLICT (application_id) DO NOTHING
 """
-# What the fold reads (services/intake/status_view.py), locked in one order against another instance.
+# What the fold reads (services/intake/status_view.py), locked in one order against another
+# instance; each row found through the primary key, whatever the planner believes of a table that
+# grew faster than it was analysed (`= ANY` or a join was planned as a scan of the whole table).
 _STANDINGS = """
-    SELECT application_id, status, attempt, open_objections, open_complaints,
-           ARRAY(SELECT h ->> 'transfer_id' FROM jsonb_array_elements(history) AS h
-                 WHERE h ->> 'status' = 'payment_failed') AS refused_transfers
-    FROM applications WHERE application_id = ANY($1) ORDER BY application_id FOR UPDATE
+    SELECT a.* FROM unnest($1::text[]) AS u(id) CROSS JOIN LATERAL (
+        SELECT application_id, status, attempt, open_objections, open_complaints,
+               ARRAY(SELECT h ->> 'transfer_id' FROM jsonb_array_elements(history) AS h
+                     WHERE h ->> 'status' = 'payment_failed') AS refused_transfers
+        FROM applications WHERE application_id = u.id FOR UPDATE) AS a
 """
-# Each application once: its new standing, its history entries appended in order, the columns a
-# step set (lists as JSON: arrays of arrays must not be ragged in PostgreSQL).
+# Each application once, through its primary key: its new standing, its history entries
+# appended in order, the columns a step set.
 _WRITE = """
-    UPDATE applications AS a SET status = u.status, attempt = u.attempt, open_objections = u.objections,
-        open_complaints = u.complaints, history = a.history || u.entries::jsonb,
-        amount_fen = COALESCE(u.amount_fen, a.amount_fen),
-        reasons = CASE WHEN u.reasons IS NULL THEN a.reasons
-                       ELSE ARRAY(SELECT jsonb_array_elements_text(u.reasons::jsonb)) END,
-        notice_ends_on = COALESCE(u.notice_ends_on, a.notice_ends_on),
-        fund_sources = CASE WHEN u.fund_sources IS NULL THEN a.fund_sources
-                            ELSE ARRAY(SELECT jsonb_array_elements_text(u.fund_sources::jsonb)) END,
-        paid_from = COALESCE(u.paid_from, a.paid_from)
-    FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::bigint[], $8::text[],
-                $9::date[], $10::text[], $11::text[])
-        AS u(application_id, status, attempt, objections, complaints, entries, amount_fen, reasons, notice_ends_on,
-             fund_sources, paid_from)
-    WHERE a.application_id = u.application_id
+    UPDATE applications SET status = $2, attempt = $3, open_objections = $4, open_complaints = $5,
+        history = history || $6::jsonb, amount_fen = COALESCE($7, amount_fen), reasons = COALESCE($8, reasons),
+        notice_ends_on = COALESCE($9, notice_ends_on), fund_sources = COALESCE($10::text[], fund_sources),
+        paid_from = COALESCE($11, paid_from)
+    WHERE application_id = $1
 """
 
 
@@ -212,24 +205,17 @@ def follow(describe: Callable[[Any], Step | None]) -> Many:
 
 
 async def apply_steps(conn: asyncpg.Connection, steps: list[tuple[Step, dict]]) -> None:
-    """(step, history entry) pairs, in order, into the status view: three statements for a run
-    (placeholders, the standings read and locked, each application written once)."""
+    """(step, history entry) pairs, in order, into the status view: the placeholders, the
+    standings read and locked in one statement, then each application written once."""
     ids = sorted({step.application_id for step, _ in steps})
     await conn.execute(_PLACEHOLDER, ids)
     standings = {row["application_id"]: Standing(row["status"], row["attempt"], row["open_objections"],
                                                  row["open_complaints"], frozenset(row["refused_transfers"]))
                  for row in await conn.fetch(_STANDINGS, ids)}
-    await conn.execute(_WRITE, *_columns(fold(standings, steps)))
-
-
-def _columns(changes: dict[str, Change]) -> list[list]:
-    def json_or_none(value: list | None) -> str | None:
-        return None if value is None else orjson.dumps(value).decode()
-
-    rows = [(application_id, c.standing.status, c.standing.attempt, c.standing.open_objections,
-             c.standing.open_complaints, orjson.dumps(c.entries).decode(), c.amount_fen, json_or_none(c.reasons),
-             c.notice_ends_on, json_or_none(c.fund_sources), c.paid_from) for application_id, c in changes.items()]
-    return [list(column) for column in zip(*rows, strict=True)]
+    await conn.executemany(_WRITE, [
+        (application_id, c.standing.status, c.standing.attempt, c.standing.open_objections,
+         c.standing.open_complaints, c.entries, c.amount_fen, c.reasons, c.notice_ends_on, c.fund_sources, c.paid_from)
+        for application_id, c in fold(standings, steps).items()])
 
 
 def manual_review_required(e: ManualReviewRequired) -> Step:
