@@ -22,11 +22,28 @@ def _to_json(value: object) -> str:
 
 def _from_json(text: str) -> object:
     """orjson, but a number of 19 digits or more (in an object, in an array, or the whole value) is
-    read by json: orjson would make a float of an integer beyond 64 bits."""
-    return json.loads(text) if _LONG_NUMBER.search(text) else orjson.loads(text)
+    read by json: orjson would make a float of an integer beyond 64 bits. Runs of 19 digits are
+    found first, then each is asked whether it starts a bare number (most are a bank card inside
+    a string): one pattern for the whole question took 48 µs on a filing's 2.4 KB, ten times
+    the parse; this takes 5."""
+    for run in _NINETEEN_DIGITS.finditer(text):
+        if _starts_a_number(text, run.start()):
+            return json.loads(text)
+    return orjson.loads(text)
 
 
-_LONG_NUMBER = re.compile(r"(?:^|[:\[,])\s*-?\d{19}")
+_NINETEEN_DIGITS = re.compile(r"[0-9]{19}")  # JSON numbers are ASCII digits
+
+
+def _starts_a_number(text: str, at: int) -> bool:
+    """Whether the digits at `at` begin a value: after the start, `:`, `[` or `,`, then spaces
+    (PostgreSQL writes `": "` and `", "`), then perhaps a minus."""
+    at -= 1
+    if at >= 0 and text[at] == "-":
+        at -= 1
+    while at >= 0 and text[at] in " \t\r\n":
+        at -= 1
+    return at < 0 or text[at] in ":[,"
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
