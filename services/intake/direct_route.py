@@ -26,11 +26,13 @@ class DirectRoute(APIRoute):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         needs = self.dependant
-        if (len(needs.body_params) != 1 or [d.call for d in needs.dependencies] != [principal_of]
+        body = needs.body_params[0].field_info.annotation if len(needs.body_params) == 1 else None
+        if (not (isinstance(body, type) and issubclass(body, BaseModel))
+                or [d.call for d in needs.dependencies] != [principal_of]
                 or needs.path_params or needs.query_params or needs.header_params or needs.cookie_params
                 or needs.request_param_name is None):
             raise TypeError(f"{self.path}: a direct route takes one JSON body, the principal and the request")
-        self.body_name, self.body_model = needs.body_params[0].name, needs.body_params[0].field_info.annotation
+        self.body_name, self.body_model = needs.body_params[0].name, body
         self.principal_name, self.request_name = needs.dependencies[0].name, needs.request_param_name
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

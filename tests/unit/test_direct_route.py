@@ -120,5 +120,9 @@ def test_a_route_that_needs_more_than_body_principal_and_request_is_refused_when
     async def with_a_query(form: ApplicationForm, principal: CurrentPrincipal, request: Request, page: int = 1):
         raise AssertionError("never served")
 
-    with pytest.raises(TypeError, match="direct route"):
-        router.add_api_route("/v1/applications", with_a_query, methods=["POST"])
+    async def with_a_dict(form: dict, principal: CurrentPrincipal, request: Request):
+        raise AssertionError("never served")
+
+    for endpoint in (with_a_query, with_a_dict):
+        with pytest.raises(TypeError, match="direct route"):
+            router.add_api_route("/v1/applications", endpoint, methods=["POST"])
