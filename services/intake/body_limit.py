@@ -26,8 +26,9 @@ class BodyTooLarge(Refused):
 
 class BodyLimit:
     """Plain ASGI. A body declared too long is refused before a byte of it is read; one sent
-    without its length is refused where it passes the ceiling (by the API's Refused answer, or
-    FastAPI's 400 where FastAPI was reading it)."""
+    without its length is refused where it passes the ceiling: the API answers the Refused, and
+    where FastAPI was reading the body (and answers any failure to read it with a bare 400), its
+    answer is replaced by the same 413."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
@@ -44,17 +45,26 @@ class BodyLimit:
         most = UPLOAD_BYTES if multipart else FORM_BYTES
         if declared.isdigit() and int(declared) > most:
             return await _refuse(BodyTooLarge(most), send)
-        size = 0
+        size, refused, replaced = 0, None, False
 
         async def counted() -> dict:
-            nonlocal size
+            nonlocal size, refused
             message = await receive()
             size += len(message.get("body", b""))
             if size > most:
-                raise BodyTooLarge(most)
+                refused = BodyTooLarge(most)
+                raise refused
             return message
 
-        await self.app(scope, counted, send)
+        async def answered(message: dict) -> None:
+            nonlocal replaced
+            if refused is not None and message["type"] == "http.response.start":
+                replaced = True
+                return await _refuse(refused, send)
+            if not replaced:
+                await send(message)
+
+        await self.app(scope, counted, answered)
 
 
 async def _refuse(refusal: Refused, send: Callable) -> None:

@@ -104,6 +104,21 @@ async def test_a_body_far_beyond_a_form_is_refused_with_413_before_it_is_read_wh
         assert len(read) <= FORM_BYTES // 65536 + 1
 
 
+async def test_a_streamed_body_past_the_ceiling_gets_the_same_413_where_fastapi_reads_it(desk_and_client):
+    _, client = desk_and_client
+
+    async def chunks():
+        for _ in range(2 * FORM_BYTES // 65536):
+            yield b'{"summary": "' + b"x" * 65536
+
+    async with client:
+        response = await client.post("/v1/applications/app-1/objections", content=chunks(),
+                                     headers={**auth(), "content-type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.json()["errors"][0]["code"] == "body_too_large"
+    assert response.headers["x-correlation-id"]
+
+
 async def test_an_upload_may_be_larger_than_a_form_but_not_without_end(desk_and_client):
     _, client = desk_and_client
     async with client:
