@@ -9,7 +9,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-GAUGES = ("jinqiu_outbox_backlog", "jinqiu_outbox_oldest_seconds", "jinqiu_consumer_lag")
+from services.shared.metrics import CONSUMER_LAG, OUTBOX_AGE, OUTBOX_BACKLOG
+
+GAUGES = tuple(gauge.describe()[0].name for gauge in (OUTBOX_BACKLOG, OUTBOX_AGE, CONSUMER_LAG))
 
 
 def _parsed(line: str) -> dict | None:

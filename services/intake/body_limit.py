@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import orjson
 import structlog
+from starlette.responses import JSONResponse
 
 from services.shared.errors import Refused
 
@@ -44,7 +44,7 @@ class BodyLimit:
                 multipart = value.startswith(b"multipart/")
         most = UPLOAD_BYTES if multipart else FORM_BYTES
         if declared.isdigit() and int(declared) > most:
-            return await _refuse(BodyTooLarge(most), send)
+            return await _refuse(BodyTooLarge(most), scope, receive, send)
         size, refused, replaced = 0, None, False
 
         async def counted() -> dict:
@@ -60,16 +60,14 @@ class BodyLimit:
             nonlocal replaced
             if refused is not None and message["type"] == "http.response.start":
                 replaced = True
-                return await _refuse(refused, send)
+                return await _refuse(refused, scope, receive, send)
             if not replaced:
                 await send(message)
 
         await self.app(scope, counted, answered)
 
 
-async def _refuse(refusal: Refused, send: Callable) -> None:
+async def _refuse(refusal: Refused, scope: dict, receive: Callable, send: Callable) -> None:
     log.warning("request_refused", code=refusal.code)
-    body = orjson.dumps({"errors": [{"code": refusal.code, "message": refusal.message, "field": None}]})
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await JSONResponse(status_code=413, content={"errors": [
+        {"code": refusal.code, "message": refusal.message, "field": None}]})(scope, receive, send)

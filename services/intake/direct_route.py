@@ -40,13 +40,13 @@ class DirectRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             principal = bearer_principal(request)
-            body = await json_body(request, self.body_model)
+            body = await _json_body(request, self.body_model)
             return await endpoint(**{self.body_name: body, self.principal_name: principal, self.request_name: request})
 
         return handle
 
 
-async def json_body(request: Request, model: type[BaseModel]) -> BaseModel:
+async def _json_body(request: Request, model: type[BaseModel]) -> BaseModel:
     """The body as `model`, or the refusal FastAPI gives (a body not declared JSON is refused as
     not an object, as FastAPI's strict content type refuses it). Its size is bounded by
     `BodyLimit` before it gets here."""
@@ -62,4 +62,3 @@ async def json_body(request: Request, model: type[BaseModel]) -> BaseModel:
 def _is_json(content_type: str) -> bool:
     kind = content_type.partition(";")[0].strip().lower()
     return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
-
