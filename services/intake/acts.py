@@ -35,7 +35,7 @@ from services.shared.policy import PolicyBook
 log = structlog.get_logger(__name__)
 
 GRANTED = ("approved", "paid", "payment_failed", "reissued", "settled")
-CONFLICTS = {"wrong_state", "appeal_not_open", "complaint_not_open", "complaint_open", "objection_not_open",
+CONFLICTS = {"wrong_state", "notice_over", "appeal_not_open", "complaint_not_open", "complaint_open", "objection_not_open",
              "repayment_exceeds_debt"}
 
 
@@ -95,9 +95,18 @@ def act_id(event: Event) -> str:
 
 
 async def raise_objection(pool, authority, principal, application_id: str, summary: str) -> Event:
+    """Only while the notice runs: the day after its last day it is over, even before verification's
+    closing of it reaches this view."""
+    today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+
+    def running(view: dict) -> None:
+        ends = view["notice_ends_on"]
+        if today and ends and ends < today:
+            raise Refused("notice_over", f"公示已于{ends}结束，不能再提出异议")
+
     return await record(pool, authority, principal, application_id, lambda view: ObjectionRaised(
         objection_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org, summary=summary),
-        filer_may_act=True, when="in_notice")
+        filer_may_act=True, when="in_notice", check=running)
 
 
 async def resolve_objection(pool, authority, principal, application_id: str, objection_id: str,

@@ -27,6 +27,7 @@ from services.shared.policy import load_book
 from services.shared.runtime import ServiceRuntime, Subscription
 from services.shared.settings import Settings
 from services.verification import handlers
+from services.verification.notices import NoticeCloser
 
 
 def create_service(settings: Settings) -> ServiceRuntime:
@@ -59,4 +60,5 @@ def create_service(settings: Settings) -> ServiceRuntime:
                 },
             ),
         ),
+        leaders=(lambda runtime: NoticeCloser(runtime.pool, runtime.authority, runtime.source),),
     )

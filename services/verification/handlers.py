@@ -36,6 +36,7 @@ from services.shared.commands import first_time
 from services.shared.consumer import HandlerContext, Many
 from services.shared.orgs import OrgTree
 from services.shared.policy import Policy, PolicyBook
+from services.verification import notices
 from services.verification.domain import NO_POLICY_VERSION, HouseholdFacts, advance_clock, review
 from services.verification.repository import PostgresReviews
 from services.verification.review import Review, duplicate
@@ -213,7 +214,9 @@ def manual_reviewer(book: PolicyBook):
 async def on_objection_raised(ctx: HandlerContext, e: ObjectionRaised) -> None:
     if not await first_time(ctx, f"objection:{e.objection_id}", e):
         return
-    await act_on(PostgresReviews(ctx), e.application_id, lambda r: r.raise_objection(e, ctx.authority.tree.on_one_line))
+    today = await _today(ctx.conn, ctx.envelope.time.date())
+    await act_on(PostgresReviews(ctx), e.application_id,
+                 lambda r: r.raise_objection(e, today, ctx.authority.tree.on_one_line))
     await ctx.conn.execute("INSERT INTO objections VALUES ($1, $2, 'open', $3, $4)",
                            e.objection_id, e.application_id, e.org_code, e.summary)
 
@@ -272,25 +275,13 @@ async def on_complaint_decided(ctx: HandlerContext, e: ComplaintDecided) -> None
 
 def clock_ticker(max_jump_days: int) -> Callable[[HandlerContext, ClockTicked], Awaitable[None]]:
     async def on_clock_ticked(ctx: HandlerContext, e: ClockTicked) -> None:
+        """The campaign's date moves; the notices it ends are closed by the notice closer
+        (notices.py), which is woken when this commits and names this tick their cause."""
         current = await ctx.conn.fetchval("SELECT today FROM clock WHERE name = $1 FOR UPDATE", e.clock)
         today = advance_clock(current, e.today, max_jump_days)
         await ctx.conn.execute(
-            "INSERT INTO clock VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET today = $2", e.clock, today)
-        await close_notices(ctx, today)
+            "INSERT INTO clock (name, today, ticked_by) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET today = $2, "
+            "ticked_by = CASE WHEN clock.today = $2 AND clock.ticked_by IS NOT NULL THEN clock.ticked_by ELSE $3 END",
+            e.clock, today, ctx.envelope.to_bytes())  # the tick that moved the date, not a later one to it
+        await ctx.conn.execute("SELECT pg_notify($1, '')", notices.CHANNEL)
     return on_clock_ticked
-
-
-NOTICES_AT_ONCE = 500
-
-
-async def close_notices(ctx: HandlerContext, today: dt.date) -> None:
-    """Each notice over by `today` is closed by its review (approved unless an objection is open),
-    a few hundred reviews per load and save: the day a season's notices end, memory holds one
-    chunk of them, not the season (all in the tick's one transaction)."""
-    due = [r["application_id"] for r in await ctx.conn.fetch(
-        "SELECT application_id FROM reviews WHERE status = 'in_notice' AND notice_ends_on < $1 "
-        "ORDER BY application_id", today)]
-    for start in range(0, len(due), NOTICES_AT_ONCE):
-        reviews = PostgresReviews(ctx)
-        loaded = await reviews.get_many(due[start:start + NOTICES_AT_ONCE])
-        await reviews.save_many([(r, r.close_notice(today)) for r in loaded.values()], own_flows=True)

@@ -164,8 +164,12 @@ class Review:
             return [act, self._stamped(notice(self.entitlement, today, notice_days))]
         return [act, self._rejection(MANUAL_REVIEW_REJECTED)]
 
-    def raise_objection(self, act: ObjectionRaised, on_line: Scope) -> list[Event]:
+    def raise_objection(self, act: ObjectionRaised, today: dt.date, on_line: Scope) -> list[Event]:
+        """Only while the notice runs: once the clock has passed its last day the notice is over,
+        even where its closing has not been recorded yet."""
         self._require("in_notice")
+        if self.notice_ends_on is not None and self.notice_ends_on < today:
+            raise Refused("notice_over", f"公示已于{self.notice_ends_on}结束，不能再提出异议")
         self._recorder(act.org_code, on_line)
         return [act]
 

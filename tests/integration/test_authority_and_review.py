@@ -120,3 +120,32 @@ async def test_objections_and_manual_review_run_their_course(settings, db):
     events = [h.get("event") or h.get("status") for h in history.json()["history"]]
     assert events == ["submitted", "in_notice", "objection_raised", "objection_resolved", "rejected"]
     assert history.json()["reasons"] == ["objection_upheld"]
+
+
+async def test_an_objection_after_the_notice_is_refused_at_once_before_its_closing_reaches_intake(settings, db):
+    """The day after a notice's last day it is over: intake refuses an objection with 409 on the
+    campaign date alone, while its view still shows the notice (verification, which closes it, is
+    down here), and records nothing."""
+    app = application(1)
+    async with running(settings, "intake") as (intake,), client_for(intake) as client:
+        async with running(settings, "verification"):
+            await publish_events(settings, registry_for(app) + tick(21))
+            await eventually(lambda: db.fetchval("SELECT count(*) FROM verification.clock"), lambda n: n == 1)
+            await publish_events(settings, [(app, as_union(app))])
+            await eventually(lambda: client.get(f"/v1/applications/{app.application_id}", headers=auth("341600")),
+                             lambda r: r.status_code == 200 and r.json()["status"] == "in_notice")
+        on_the_last_day = await client.post(f"/v1/applications/{app.application_id}/objections",
+                                            json={"summary": "公示最后一天提出"}, headers=auth("341602"))
+        await publish_events(settings, tick(26))
+        await eventually(lambda: db.fetchval("SELECT today FROM intake.campaign_clock"),
+                         lambda today: today == dt.date(2023, 8, 26))
+        too_late = await client.post(f"/v1/applications/{app.application_id}/objections",
+                                     json={"summary": "公示结束后才提出"}, headers=auth("341602"))
+        view = await client.get(f"/v1/applications/{app.application_id}", headers=auth("341600"))
+    assert on_the_last_day.status_code == 201 and view.json()["status"] == "in_notice"
+    assert view.json()["notice_ends_on"] == "2023-08-25"
+    assert too_late.status_code == 409
+    assert too_late.json()["errors"][0] == {**too_late.json()["errors"][0], "code": "notice_over",
+                                            "message": "公示已于2023-08-25结束，不能再提出异议"}
+    acts = await db.fetch("SELECT type FROM intake.events WHERE stream_id LIKE 'act-%'")
+    assert [r["type"] for r in acts] == ["cn.jinqiu.objection.raised.v1"]  # the one in time

@@ -59,7 +59,7 @@ def test_a_notice_closes_only_after_its_last_day_and_without_open_objections():
     (approved,) = r.close_notice(r.notice_ends_on + dt.timedelta(days=1))
     assert isinstance(approved, ApplicationVerified) and act(r, [approved]).status == "approved"
     objected = act(r, r.raise_objection(ObjectionRaised(objection_id="o1", application_id=r.application_id,
-                                                        org_code=CITY, summary="收入不实"), TREE.on_one_line))
+                                                        org_code=CITY, summary="收入不实"), r.notice_ends_on, TREE.on_one_line))
     assert objected.open_objections == 1
     assert objected.close_notice(r.notice_ends_on + dt.timedelta(days=30)) == []
 
@@ -84,8 +84,18 @@ def test_an_objection_after_the_notice_is_refused_not_dropped():
     approved = act(r, r.close_notice(r.notice_ends_on + dt.timedelta(days=1)))
     with pytest.raises(Refused) as refused:
         approved.raise_objection(ObjectionRaised(objection_id="o2", application_id=r.application_id, org_code=CITY,
-                                                 summary="x"), TREE.on_one_line)
+                                                 summary="x"), r.notice_ends_on, TREE.on_one_line)
     assert refused.value.code == "wrong_state"
+
+
+def test_an_objection_once_the_clock_has_passed_the_notice_is_refused_before_its_closing_is_recorded():
+    """The notice is over the day after its last day, whether or not its closing has been recorded."""
+    r, _ = opened()
+    late = ObjectionRaised(objection_id="o3", application_id=r.application_id, org_code=CITY, summary="x")
+    assert r.raise_objection(late, r.notice_ends_on, TREE.on_one_line) == [late]  # the last day still counts
+    with pytest.raises(Refused) as refused:
+        r.raise_objection(late, r.notice_ends_on + dt.timedelta(days=1), TREE.on_one_line)
+    assert (refused.value.code, refused.value.message) == ("notice_over", f"公示已于{r.notice_ends_on}结束，不能再提出异议")
 
 
 def test_the_filer_and_a_union_off_the_line_cannot_decide():

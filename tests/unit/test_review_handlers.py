@@ -53,7 +53,7 @@ async def test_a_refused_act_stores_nothing_and_a_stale_save_is_a_conflict():
     with pytest.raises(Refused):
         await act_on(reviews, app.application_id, lambda r: r.raise_objection(
             ObjectionRaised(objection_id="o1", application_id=app.application_id, org_code="610200", summary="x"),
-            TREE.on_one_line))
+            DAY, TREE.on_one_line))
     assert reviews.streams[app.application_id] == before
     stale = await reviews.get(app.application_id)
     await act_on(reviews, app.application_id, lambda r: r.close_notice(DAY + dt.timedelta(days=10)))

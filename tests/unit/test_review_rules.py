@@ -118,10 +118,10 @@ def _approved():
 REFUSALS = [
     ("objection after notice", _approved, lambda r: r.raise_objection(
         ObjectionRaised(objection_id="o", application_id=r.application_id, org_code=CITY, summary="x"),
-        TREE.on_one_line), "wrong_state", "当前为“已批准”，只有“公示中”的申请可以办理此项"),
+        DAY, TREE.on_one_line), "wrong_state", "当前为“已批准”，只有“公示中”的申请可以办理此项"),
     ("objection from off the line", _in_notice, lambda r: r.raise_objection(
         ObjectionRaised(objection_id="o", application_id=r.application_id, org_code="610200", summary="x"),
-        TREE.on_one_line), "org_out_of_scope", "610200无权登记341621申请的事项"),
+        DAY, TREE.on_one_line), "org_out_of_scope", "610200无权登记341621申请的事项"),
     ("unknown objection", _in_notice, lambda r: r.resolve_objection(
         ObjectionResolved(objection_id="nope", application_id=r.application_id, outcome=ObjectionOutcome.UPHELD,
                           resolver_org=CITY, resolver_user="c"), LATER, TREE.may_act),
