@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from importlib import resources
 
 import asyncpg
@@ -21,29 +20,24 @@ def _to_json(value: object) -> str:
 
 
 def _from_json(text: str) -> object:
-    """orjson, but a number of 19 digits or more (in an object, in an array, or the whole value) is
-    read by json: orjson would make a float of an integer beyond 64 bits. Runs of 19 digits are
-    found first, then each is asked whether it starts a bare number (most are a bank card inside
-    a string): one pattern for the whole question took 48 µs on a filing's 2.4 KB, ten times
-    the parse; this takes 5."""
-    for run in _NINETEEN_DIGITS.finditer(text):
-        if _starts_a_number(text, run.start()):
-            return json.loads(text)
-    return orjson.loads(text)
+    """orjson, but a text that may hold a bare number of 19 digits or more is read by json: orjson
+    would make a float of an integer beyond 64 bits."""
+    return json.loads(text) if _may_hold_a_long_number(text) else orjson.loads(text)
 
 
-_NINETEEN_DIGITS = re.compile(r"[0-9]{19}")  # JSON numbers are ASCII digits
+_SHAPES = bytes.maketrans(b"0123456789[,", b"0000000000::")
+_AFTER_A_SEPARATOR = (b":" + b"0" * 19, b":-" + b"0" * 19)
+_AT_THE_START = (b"0" * 19, b"-" + b"0" * 19)
 
 
-def _starts_a_number(text: str, at: int) -> bool:
-    """Whether the digits at `at` begin a value: after the start, `:`, `[` or `,`, then spaces
-    (PostgreSQL writes `": "` and `", "`), then perhaps a minus."""
-    at -= 1
-    if at >= 0 and text[at] == "-":
-        at -= 1
-    while at >= 0 and text[at] in " \t\r\n":
-        at -= 1
-    return at < 0 or text[at] in ":[,"
+def _may_hold_a_long_number(text: str) -> bool:
+    """Whether 19 digits follow `:`, `[` or `,` (or begin the text), perhaps after a minus and
+    JSON's whitespace: where a bare number can start. A bank card inside a string follows a
+    quote and does not count. Seen as shapes (every digit `0`, `[` and `,` as `:`, whitespace
+    dropped) so the search is bytes' own: 4-6 µs on a filing's 2.4 KB, where a regular
+    expression took 18-48 (it steps through every character in Python's engine)."""
+    shape = text.encode(errors="surrogatepass").translate(_SHAPES, b" \t\r\n")
+    return any(long in shape for long in _AFTER_A_SEPARATOR) or shape.startswith(_AT_THE_START)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
