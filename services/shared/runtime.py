@@ -67,7 +67,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         s = self.settings
         self.authority = self.authority or Authority.from_settings(s, identity=self.name)
-        self.pool = await create_pool(s.database_url, self.name, s.db_pool_size)
+        held = 1 + len(self.leaders)  # the relay and each leader loop keep a connection (leading or standing by)
+        self.pool = await create_pool(s.database_url, self.name, s.db_pool_size + held)
         await migrate(self.pool, self.name, self.package)
         self._producer = make_producer(s, self.name)
         await self._producer.start()

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
         default=None, description="JSON file (or inline JSON) mapping principal → SASL/SCRAM password")
     production: bool = Field(default=False, description="Refuse to start without keys, tokens and credentials")
     clock_max_jump_days: int = Field(default=92, ge=1, description="Largest step the campaign clock may take")
-    db_pool_size: int = Field(default=4, ge=1)
+    db_pool_size: int = Field(default=4, ge=1, description="Connections the consumers, requests and metrics "
+                              "share; the outbox relay and each leader loop have one of their own besides")
     metrics_port: int | None = Field(default=None, description="Serve Prometheus /metrics on this port")
     traces_file: str | None = Field(default=None, description="Append finished trace spans here as JSON lines")
     intake_host: str = "127.0.0.1"
