@@ -71,6 +71,6 @@ class NoticeCloser(LeaderLoop):
         if due:
             self._after = (due[-1]["notice_ends_on"], due[-1]["application_id"])
             log.info("notices_closed", closed=sum(1 for _, events in changes if events), looked_at=len(due),
-                     today=today.isoformat())
+                     today=today.isoformat(), causation_id=tick.id, correlation_id=tick.correlationid)
         self._done = len(due) < self.batch
         return len(due)
