@@ -4,6 +4,7 @@ also queues the events in the outbox: one statement, atomic alone or in the call
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -52,37 +53,41 @@ async def append(
     correlationid: str | None = None,
     flows: Sequence[Flow] | None = None,
     publishes: Callable[[Event], bool] = lambda event: True,
-) -> list[Envelope]:
+) -> None:
     """Append each (stream, version it gets, event) and queue those that `publishes` for
-    publishing (the others, facts received or internal, are only kept in the stream), each
-    envelope signed by `seal` (the service's own key). `flows`, one per item, carry each item
-    on in its own business flow (correlation id and trace context) where one cause decides many."""
-    flows = flows or [Flow(correlationid or (cause.correlationid if cause else None), outbox.headers_now())] * len(items)
-    envelopes = [
-        seal(event.to_envelope(
-            source=source,
-            orgcode=flow.orgcode or orgcode or (cause.orgcode if cause else None),
-            correlationid=flow.correlationid,
-            causationid=flow.causationid or (cause.id if cause else None),
-        ))
-        for (_, _, event), flow in zip(items, flows, strict=True)
-    ]
+    publishing in an envelope signed by `seal` (the service's own key), stored under the
+    envelope's id. The others (facts received, internal steps) are only kept in the stream, as
+    id, type and data: no envelope is made or signed for them (a filing's, 2.4 KB, took 23 µs).
+    `flows`, one per item, carry each item on in its own business flow (correlation id and
+    trace context) where one cause decides many."""
     if not items:
-        return envelopes
-    published = [(event, env, flow) for (_, _, event), env, flow in zip(items, envelopes, flows, strict=True)
-                 if publishes(event)]
+        return
+    flows = flows or [Flow(correlationid or (cause.correlationid if cause else None), outbox.headers_now())] * len(items)
+    event_ids, datas, published = [], [], []
+    for (_, _, event), flow in zip(items, flows, strict=True):
+        if publishes(event):
+            envelope = seal(event.to_envelope(
+                source=source,
+                orgcode=flow.orgcode or orgcode or (cause.orgcode if cause else None),
+                correlationid=flow.correlationid,
+                causationid=flow.causationid or (cause.id if cause else None),
+            ))
+            event_ids.append(envelope.id)
+            datas.append(envelope.data)
+            published.append((event, envelope, flow))
+        else:
+            event_ids.append(str(uuid.uuid4()))
+            datas.append(event.model_dump(mode="json"))
     try:
         await conn.execute(
             _APPEND,
-            [stream for stream, _, _ in items], [version for _, version, _ in items],
-            [env.id for env in envelopes], [env.type for env in envelopes],
-            [orjson.dumps(env.data).decode() for env in envelopes],
+            [stream for stream, _, _ in items], [version for _, version, _ in items], event_ids,
+            [event.type_name() for _, _, event in items], [orjson.dumps(data).decode() for data in datas],
             [event.TOPIC.name for event, _, _ in published], [event.key for event, _, _ in published],
             [env.to_bytes() for _, env, _ in published], [json.dumps(flow.headers) for _, _, flow in published],
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConcurrencyError(", ".join(sorted({s for s, _, _ in items}))) from exc
-    return envelopes
 
 
 async def load(conn: asyncpg.Connection, stream_ids: Sequence[str],
@@ -102,7 +107,6 @@ async def record(
     expected_version: int,
     events: list[Event],
     **context,
-) -> list[Envelope]:
+) -> None:
     """Append `events` to one stream whose current version is `expected_version`."""
-    items = [(stream_id, expected_version + i + 1, e) for i, e in enumerate(events)]
-    return await append(conn, items, **context)
+    await append(conn, [(stream_id, expected_version + i + 1, e) for i, e in enumerate(events)], **context)
