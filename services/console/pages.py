@@ -25,6 +25,7 @@ from services.console.forms import FormProblem, application_form, store_document
 from services.intake import acts, graduates
 from services.intake.acts import record_submission
 from services.intake.bulk import error_workbook, import_sheet
+from services.intake.clock import campaign_today
 from services.intake.deps import XLSX, authority_of, pool_of
 from services.intake.handlers import application_view, file_application, review_queue
 from services.intake.reports import deadlines_below, report_workbook
@@ -263,7 +264,7 @@ def console_router() -> APIRouter:
         campaign date intake last heard."""
         policy = request.app.state.policies.find(session.principal.org, year)
         pool, authority, org = pool_of(request), authority_of(request), session.principal.org
-        today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+        today = await campaign_today(pool)
         below = await deadlines_below(pool, authority.tree, request.app.state.policies, org, year)
         sent = {r["deadline"]: r["submitted_on"] for r in await pool.fetch(
             "SELECT deadline, submitted_on FROM report_submissions WHERE org_code = $1 AND campaign_year = $2", org, year)}

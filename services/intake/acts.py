@@ -25,6 +25,7 @@ from contracts.reviews import (
     ReviewOutcome,
     Ruling,
 )
+from services.intake.clock import campaign_today
 from services.intake.handlers import application_view
 from services.shared import eventstore
 from services.shared.authority import Authority, Principal
@@ -97,7 +98,7 @@ def act_id(event: Event) -> str:
 async def raise_objection(pool, authority, principal, application_id: str, summary: str) -> Event:
     """Only while the notice runs: the day after its last day it is over, even before verification's
     closing of it reaches this view."""
-    today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    today = await campaign_today(pool)
 
     def running(view: dict) -> None:
         ends = view["notice_ends_on"]
@@ -186,7 +187,7 @@ async def record_submission(pool: asyncpg.Pool, authority: Authority, book: Poli
     policy = book.find(principal.org, year)
     if policy is None or not any(d.code == deadline and d.report for d in policy.calendar.deadlines):
         raise Refused("deadline_not_found", f"本年度日程中没有需报送报表的事项{deadline}")
-    today = await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    today = await campaign_today(pool)
     if today is None:
         raise Refused("campaign_not_started", "活动日期尚未开始，无法报送")
     return await record_act(pool, authority, principal, ReportSubmitted(

@@ -24,6 +24,7 @@ from contracts.employment import (
 from services.intake import graduates
 from services.intake.acts import record_submission
 from services.intake.answers import ACT_REFUSALS, refusals
+from services.intake.clock import campaign_today
 from services.intake.deps import XLSX, AuthorityDep, CurrentPrincipal, PoolDep
 from services.intake.domain import BankCard
 from services.intake.national_export import national_workbook, paid_records
@@ -85,10 +86,6 @@ class Recorded(BaseModel):
 
 def _recorded(event, id_field: str) -> Recorded:
     return Recorded(event=event.NAME, id=str(getattr(event, id_field)))
-
-
-async def _today(pool) -> dt.date | None:
-    return await pool.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
 
 
 def employment_router() -> APIRouter:
@@ -168,7 +165,7 @@ def employment_router() -> APIRouter:
                       authority: AuthorityDep, request: Request) -> Recorded:
         """Training, placement, work-study and start-up subsidies, paid from central assistance
         funds through the ledger like grants, within the policy's cap, once per kind."""
-        year = (await _today(pool) or dt.date.today()).year
+        year = (await campaign_today(pool) or dt.date.today()).year
         return _recorded(await graduates.request_subsidy(
             pool, authority, principal, request.app.state.policies, year, graduate_id, form.kind, form.amount_fen,
             form.payee, form.bank_card), "subsidy_id")

@@ -40,6 +40,7 @@ from contracts.reviews import (
     ObjectionResolved,
     Ruling,
 )
+from services.intake.clock import campaign_today
 from services.intake.domain import ApplicationForm, submit
 from services.intake.reports import keep_day
 from services.intake.status_view import Standing, Step, fold
@@ -72,7 +73,7 @@ async def file_filings(conn: asyncpg.Connection, filings: list[Filing], authorit
     one staff member or many) in four statements, in the caller's transaction. The caller has
     checked each form's scope. After the policy's filing window a filing is refused (its place
     in the answer holds the refusal), or taken as 补报 where the policy says so."""
-    today = await conn.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    today = await campaign_today(conn)
     outcomes: list[ApplicationSubmitted | Refused] = []
     for f in filings:
         try:

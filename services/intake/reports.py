@@ -9,6 +9,7 @@ import datetime as dt
 
 import asyncpg
 
+from services.intake.clock import campaign_today
 from services.reports.annexes import annex, cohort_of
 from services.reports.deadlines import children, deadline_status
 from services.reports.rollup import roll_up_all
@@ -86,7 +87,7 @@ async def report_rows(conn: asyncpg.Connection | asyncpg.Pool, orgs: list[str],
                       as_of: dt.date | None = None) -> dict[str, list[dict]]:
     """The rows of every report for these orgs: live, or as they stood at the end of campaign
     day `as_of` (kept when the clock moved past it; before the first day kept, nothing)."""
-    today = await conn.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    today = await campaign_today(conn)
     if as_of is None or today is None or as_of >= today:
         return await live_rows(conn, orgs)
     kept = await conn.fetchval("SELECT rows FROM report_snapshots WHERE day <= $1 ORDER BY day DESC LIMIT 1", as_of)
@@ -113,7 +114,7 @@ async def deadlines_below(conn, tree: OrgTree, book: PolicyBook, top: str, year:
     policy = book.find(top, year)
     if policy is None:
         return []
-    today = as_of or await conn.fetchval("SELECT today FROM campaign_clock WHERE name = 'campaign'")
+    today = as_of or await campaign_today(conn)
     unions = children(tree, top)
     sent = {(r["org_code"], r["deadline"]): r["submitted_on"] for r in await conn.fetch(
         "SELECT org_code, deadline, submitted_on FROM report_submissions WHERE org_code = ANY($1) "

@@ -24,14 +24,14 @@ from services.verification.repository import PostgresReviews
 CHANNEL = "verification_notices"
 """Notified when a tick of the clock commits: the closer looks at once, not at its next round."""
 
-_DUE = """
-    SELECT notice_ends_on, application_id FROM reviews
-    WHERE status = 'in_notice' AND open_objections = 0 AND notice_ends_on < $1
+_IS_DUE = "status = 'in_notice' AND open_objections = 0 AND notice_ends_on < {today}"  # reviews_due, migration 008
+_DUE = f"""
+    SELECT notice_ends_on, application_id FROM reviews WHERE {_IS_DUE.format(today='$1')}
       AND (notice_ends_on, application_id) > ($2, $3)
     ORDER BY notice_ends_on, application_id LIMIT $4
 """
-_DUE_COUNT = ("SELECT count(*) FROM reviews r, clock c WHERE c.name = 'campaign' AND r.status = 'in_notice' "
-              "AND r.open_objections = 0 AND r.notice_ends_on < c.today")
+_DUE_COUNT = "SELECT count(*) FROM reviews WHERE " + _IS_DUE.format(
+    today="(SELECT today FROM clock WHERE name = 'campaign')")
 _START = (dt.date.min, "")
 
 log = structlog.get_logger(__name__)
