@@ -30,6 +30,13 @@ class ManualReviewDecided(Event):
     note: str = ""
 
 
+def notice_over(ends_on: dt.date | None, today: dt.date | None) -> bool:
+    """公示 runs through its last day: it is over once the campaign date has passed that day.
+    Intake (refusing a late objection at once) and verification (closing notices, refusing
+    objections) decide by this one rule."""
+    return ends_on is not None and today is not None and ends_on < today
+
+
 class ObjectionRaised(Event):
     """An objection during public notice (公示异议)."""
 

@@ -24,6 +24,7 @@ from contracts.reviews import (
     ObjectionResolved,
     ReviewOutcome,
     Ruling,
+    notice_over,
 )
 from services.intake.clock import campaign_today
 from services.intake.handlers import application_view
@@ -101,9 +102,8 @@ async def raise_objection(pool, authority, principal, application_id: str, summa
     today = await campaign_today(pool)
 
     def running(view: dict) -> None:
-        ends = view["notice_ends_on"]
-        if today and ends and ends < today:
-            raise Refused("notice_over", f"公示已于{ends}结束，不能再提出异议")
+        if notice_over(view["notice_ends_on"], today):
+            raise Refused("notice_over", f"公示已于{view['notice_ends_on']}结束，不能再提出异议")
 
     return await record(pool, authority, principal, application_id, lambda view: ObjectionRaised(
         objection_id=str(uuid.uuid4()), application_id=application_id, org_code=principal.org, summary=summary),

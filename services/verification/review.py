@@ -30,6 +30,7 @@ from contracts.reviews import (
     ObjectionResolved,
     ReviewOutcome,
     Ruling,
+    notice_over,
 )
 from contracts.topics import DECISIONS
 from services.shared.errors import Refused
@@ -168,7 +169,7 @@ class Review:
         """Only while the notice runs: once the clock has passed its last day the notice is over,
         even where its closing has not been recorded yet."""
         self._require("in_notice")
-        if self.notice_ends_on is not None and self.notice_ends_on < today:
+        if notice_over(self.notice_ends_on, today):
             raise Refused("notice_over", f"公示已于{self.notice_ends_on}结束，不能再提出异议")
         self._recorder(act.org_code, on_line)
         return [act]
@@ -184,7 +185,7 @@ class Review:
 
     def close_notice(self, today: dt.date) -> list[Event]:
         """公示 over with no open objection: the entitlement becomes approved for payment."""
-        if self.status != "in_notice" or self.notice_ends_on is None or self.notice_ends_on >= today:
+        if self.status != "in_notice" or not notice_over(self.notice_ends_on, today):
             return []
         if self.open_objections:
             return []
